@@ -1,0 +1,233 @@
+"""Campaigns (group buys): open, close, cancel, and read one back."""
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from commerce import outbox, stock
+from commerce.db import fetch
+from commerce.errors import InvalidInput, InvalidState, NotFound
+from commerce.members import ensure_group, upsert_member
+from commerce.models import Campaign, CampaignGroup, Item, OrderLine
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_LABEL = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    label: str
+    name: str
+    price: int
+    stock: int | None = None
+    limit_per_buyer: int | None = None
+    barcode: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    title: str
+    items: Sequence[ItemSpec]
+    closes_at: datetime
+    pickup_from: date | None = None
+    pickup_until: date | None = None
+    pickup_place: str = ""
+    host_line_user_id: str | None = None
+    group_ids: Sequence[str] = field(default_factory=tuple)
+    announce: bool = True
+
+
+def _whole(value: Any, name: str, *, minimum: int, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidInput(f"{name.rsplit('.', 1)[-1]} must be a whole number ≥ {minimum}", field=name)
+    return value
+
+
+def validate(spec: CampaignSpec, now: datetime) -> None:
+    """Raise InvalidInput naming the first bad field."""
+    if not isinstance(spec.title, str) or not spec.title.strip() or len(spec.title) > 200:
+        raise InvalidInput("title is required (at most 200 characters)", field="title")
+    if not spec.items:
+        raise InvalidInput("a campaign needs at least one item", field="items")
+    seen = set()
+    for i, item in enumerate(spec.items):
+        where = f"items[{i}]"
+        label = item.label.upper() if isinstance(item.label, str) else ""
+        if not _LABEL.match(label):
+            raise InvalidInput("label is 1–8 letters or digits", field=f"{where}.label")
+        if label in seen:
+            raise InvalidInput(f"label {label} is used twice", field=f"{where}.label")
+        seen.add(label)
+        if not isinstance(item.name, str) or not item.name.strip() or len(item.name) > 200:
+            raise InvalidInput("name is required", field=f"{where}.name")
+        _whole(item.price, f"{where}.price", minimum=0)
+        _whole(item.stock, f"{where}.stock", minimum=0, optional=True)
+        _whole(item.limit_per_buyer, f"{where}.limit_per_buyer", minimum=1, optional=True)
+    if not isinstance(spec.closes_at, datetime) or spec.closes_at.tzinfo is None:
+        raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
+    if spec.closes_at <= now:
+        raise InvalidInput("closes_at is in the past", field="closes_at")
+    if spec.pickup_from and spec.pickup_until and spec.pickup_until < spec.pickup_from:
+        raise InvalidInput("pickup_until is before pickup_from", field="pickup_until")
+
+
+async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
+    """Create a campaign with its items and groups; queue its announcement to each group
+    when ``spec.announce``. Raises InvalidInput; writes nothing then."""
+    validate(spec, now)
+    host = await upsert_member(spec.host_line_user_id) if spec.host_line_user_id else None
+    groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
+    for attempt in range(8):
+        try:
+            async with in_transaction():
+                campaign = await Campaign.create(
+                    code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
+                    title=spec.title.strip(),
+                    closes_at=spec.closes_at.astimezone(timezone.utc),
+                    pickup_from=spec.pickup_from,
+                    pickup_until=spec.pickup_until,
+                    pickup_place=spec.pickup_place or "",
+                    host=host,
+                )
+                break
+        except IntegrityError:  # the random code is taken: draw again
+            if attempt == 7:
+                raise
+    async with in_transaction():
+        await Item.bulk_create(
+            [
+                Item(
+                    campaign=campaign, label=s.label.upper(), name=s.name.strip(), price=s.price,
+                    cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode or None, position=i,
+                )
+                for i, s in enumerate(spec.items)
+            ]
+        )
+        for group in groups:
+            await CampaignGroup.create(campaign=campaign, group=group)
+        if spec.announce:
+            await outbox.enqueue(
+                *[
+                    outbox.Message(
+                        recipient_kind="group",
+                        recipient=g.line_group_id,
+                        template="campaign_announcement",
+                        params={"campaign_id": campaign.id},
+                        campaign_id=campaign.id,
+                        dedupe_key=f"announce:{campaign.id}:{g.line_group_id}",
+                    )
+                    for g in groups
+                ],
+                now=now,
+            )
+    return campaign
+
+
+async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
+    """Close an open campaign now (no more "+1"), and queue the pick list to its host.
+
+    Closing a closed campaign returns it unchanged; a cancelled one raises InvalidState."""
+    async with in_transaction():
+        changed = await Campaign.filter(id=campaign_id, status="open").update(status="closed", closed_at=now)
+        campaign = await Campaign.get_or_none(id=campaign_id).prefetch_related("host")
+        if campaign is None:
+            raise NotFound("no such campaign", field="id")
+        if campaign.status == "cancelled":
+            raise InvalidState("this campaign was cancelled")
+        if changed and campaign.host and campaign.host.line_user_id:
+            await outbox.enqueue(
+                outbox.Message(
+                    recipient_kind="host",
+                    recipient=campaign.host.line_user_id,
+                    template="pick_list",
+                    params={"campaign_id": campaign.id},
+                    campaign_id=campaign.id,
+                    dedupe_key=f"picklist:{campaign.id}",
+                ),
+                now=now,
+            )
+    return campaign
+
+
+async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
+    """Cancel a campaign: every active line is cancelled and its stock returned."""
+    async with in_transaction() as conn:
+        changed = await Campaign.filter(id=campaign_id, status__in=("open", "closed")).update(
+            status="cancelled", closed_at=now
+        )
+        if not changed:
+            if not await Campaign.exists(id=campaign_id):
+                raise NotFound("no such campaign", field="id")
+            raise InvalidState("this campaign is already cancelled")
+        lines = await OrderLine.filter(item__campaign_id=campaign_id, status__in=("reserved", "waitlisted"))
+        for line in lines:
+            await OrderLine.filter(id=line.id).update(status="cancelled")
+            if line.status == "reserved":
+                await stock.release(conn, line.item_id, line.qty)
+                await stock.record(conn, line.item_id, line.id, -line.qty, "cancel", actor, now)
+        await fetch(
+            conn,
+            "UPDATE orders SET status = 'cancelled', updated_at = ? WHERE campaign_id = ? AND status = 'open'"
+            " RETURNING id",
+            now, campaign_id,
+        )
+    return await Campaign.get(id=campaign_id)
+
+
+async def campaign_detail(campaign_id: int) -> dict[str, Any]:
+    """The campaign as plain data, with per item ``stock``, ``sold`` and ``waitlisted``."""
+    campaign = await Campaign.get_or_none(id=campaign_id).prefetch_related("host")
+    if campaign is None:
+        raise NotFound("no such campaign", field="id")
+    items = await Item.filter(campaign_id=campaign_id).order_by("position", "id")
+    waiting = {
+        row["item_id"]: row["n"]
+        for row in await fetch(
+            _conn(),
+            "SELECT l.item_id, SUM(l.qty) AS n FROM order_lines l JOIN items i ON i.id = l.item_id"
+            " WHERE i.campaign_id = ? AND l.status = 'waitlisted' GROUP BY l.item_id",
+            campaign_id,
+        )
+    }
+    groups = await CampaignGroup.filter(campaign_id=campaign_id).prefetch_related("group")
+    return {
+        "id": campaign.id,
+        "code": campaign.code,
+        "title": campaign.title,
+        "status": campaign.status,
+        "closes_at": campaign.closes_at.isoformat(),
+        "pickup_from": campaign.pickup_from.isoformat() if campaign.pickup_from else None,
+        "pickup_until": campaign.pickup_until.isoformat() if campaign.pickup_until else None,
+        "pickup_place": campaign.pickup_place,
+        "host_user_id": campaign.host.line_user_id if campaign.host else None,
+        "group_ids": [g.group.line_group_id for g in groups],
+        "items": [
+            {
+                "id": it.id,
+                "label": it.label,
+                "name": it.name,
+                "price": it.price,
+                "stock": it.cap,
+                "limit_per_buyer": it.limit_per_buyer,
+                "barcode": it.barcode,
+                "sold": it.sold,
+                "waitlisted": int(waiting.get(it.id, 0)),
+            }
+            for it in items
+        ],
+    }
+
+
+def _conn():
+    from tortoise import connections
+
+    return connections.get("default")

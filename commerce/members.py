@@ -1,0 +1,62 @@
+"""Members (buyers and hosts) and LINE groups."""
+from __future__ import annotations
+
+import secrets
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from commerce.errors import NotFound
+from commerce.models import LineGroup, Member
+from commerce.phones import normalise_phone, reversed_digits
+
+
+def new_pickup_token() -> str:
+    """Random, unguessable, and not derived from the LINE userId."""
+    return secrets.token_urlsafe(12)
+
+
+async def upsert_member(line_user_id: str, display_name: str | None = None) -> Member:
+    """The member for a LINE user, created on first sight; the display name is refreshed."""
+    member = await Member.get_or_none(line_user_id=line_user_id)
+    if member is None:
+        try:
+            async with in_transaction():
+                member = await Member.create(
+                    line_user_id=line_user_id,
+                    display_name=(display_name or "")[:200],
+                    pickup_token=new_pickup_token(),
+                )
+        except IntegrityError:  # created concurrently by another event
+            member = await Member.get(line_user_id=line_user_id)
+    elif display_name and member.display_name != display_name:
+        member.display_name = display_name[:200]
+        await Member.filter(id=member.id).update(display_name=member.display_name)
+    return member
+
+
+async def bind_phone(member_id: int, raw_phone: str) -> Member:
+    """Bind (or change) a member's phone. Raises InvalidInput(field="phone")."""
+    phone = normalise_phone(raw_phone)
+    updated = await Member.filter(id=member_id).update(phone=phone, phone_rev=reversed_digits(phone))
+    if not updated:
+        raise NotFound("no such member", field="member_id")
+    return await Member.get(id=member_id)
+
+
+async def add_host(line_user_id: str, display_name: str | None = None) -> Member:
+    member = await upsert_member(line_user_id, display_name)
+    await Member.filter(id=member.id).update(is_host=True)
+    member.is_host = True
+    return member
+
+
+async def ensure_group(line_group_id: str, name: str | None = None) -> LineGroup:
+    group = await LineGroup.get_or_none(line_group_id=line_group_id)
+    if group is None:
+        try:
+            async with in_transaction():
+                group = await LineGroup.create(line_group_id=line_group_id, name=(name or "")[:200])
+        except IntegrityError:
+            group = await LineGroup.get(line_group_id=line_group_id)
+    return group

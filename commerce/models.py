@@ -1,0 +1,263 @@
+"""Tortoise models of the commerce core.
+
+Money is integer currency units (TWD dollars). Times are stored in UTC.
+Stock: ``Item.sold`` only ever changes through conditional updates in
+``commerce.stock``; every change leaves a ``StockMovement`` row.
+"""
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Member(Model):
+    # A buyer: a LINE user, or a counter customer known only by phone.
+
+    id = fields.IntField(primary_key=True)
+    line_user_id = fields.CharField(max_length=64, null=True, unique=True)
+    display_name = fields.CharField(max_length=200, default="")
+    phone = fields.CharField(max_length=20, null=True, db_index=True)
+    # The phone's digits reversed, so "last N digits" is an indexed prefix range.
+    phone_rev = fields.CharField(max_length=20, null=True, db_index=True)
+    pickup_token = fields.CharField(max_length=64, unique=True)
+    is_host = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "members"
+
+
+class LineGroup(Model):
+    id = fields.IntField(primary_key=True)
+    line_group_id = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "line_groups"
+
+
+class Campaign(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=12, unique=True)
+    title = fields.CharField(max_length=200)
+    status = fields.CharField(max_length=12, default="open", db_index=True)  # open|closed|cancelled
+    closes_at = fields.DatetimeField(db_index=True)
+    pickup_from = fields.DateField(null=True)
+    pickup_until = fields.DateField(null=True)
+    pickup_place = fields.CharField(max_length=200, default="")
+    host = fields.ForeignKeyField("commerce.Member", related_name="hosted", null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "campaigns"
+
+
+class CampaignGroup(Model):
+    # A campaign announced in a LINE group; remembers the announcement's message id.
+
+    id = fields.IntField(primary_key=True)
+    campaign = fields.ForeignKeyField("commerce.Campaign", related_name="groups")
+    group = fields.ForeignKeyField("commerce.LineGroup", related_name="campaigns")
+    announce_message_id = fields.CharField(max_length=64, null=True, db_index=True)
+
+    class Meta:
+        table = "campaign_groups"
+        unique_together = (("campaign", "group"),)
+
+
+class Item(Model):
+    id = fields.IntField(primary_key=True)
+    campaign = fields.ForeignKeyField("commerce.Campaign", related_name="items")
+    label = fields.CharField(max_length=8)
+    name = fields.CharField(max_length=200)
+    price = fields.IntField()
+    cap = fields.IntField(null=True)  # None: no stock cap
+    limit_per_buyer = fields.IntField(null=True)
+    barcode = fields.CharField(max_length=64, null=True, db_index=True)
+    sold = fields.IntField(default=0)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "items"
+        unique_together = (("campaign", "label"),)
+
+
+class Order(Model):
+    # One order per buyer per campaign; walk-in sales have neither campaign nor member.
+
+    id = fields.IntField(primary_key=True)
+    campaign = fields.ForeignKeyField("commerce.Campaign", related_name="orders", null=True)
+    member = fields.ForeignKeyField("commerce.Member", related_name="orders", null=True)
+    status = fields.CharField(max_length=12, default="open", db_index=True)  # open|picked_up|cancelled
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "orders"
+        unique_together = (("campaign", "member"),)
+
+    @property
+    def number(self) -> str:
+        return str(self.id)
+
+
+class OrderLine(Model):
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("commerce.Order", related_name="lines")
+    item = fields.ForeignKeyField("commerce.Item", related_name="lines")
+    qty = fields.IntField()
+    unit_price = fields.IntField()
+    status = fields.CharField(max_length=12)  # reserved|waitlisted|cancelled
+    source = fields.CharField(max_length=12)  # chat|addon|walkin|api
+    source_message_id = fields.CharField(max_length=64, null=True, db_index=True)
+    note = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "order_lines"
+        indexes = (("item_id", "status", "id"),)
+
+
+class StockMovement(Model):
+    # Every change of ``Item.sold``: the ledger sums to ``sold``.
+
+    id = fields.IntField(primary_key=True)
+    item = fields.ForeignKeyField("commerce.Item", related_name="movements")
+    line = fields.ForeignKeyField("commerce.OrderLine", related_name="movements", null=True)
+    delta = fields.IntField()
+    reason = fields.CharField(max_length=16)  # reserve|promote|cancel|addon|walkin
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stock_movements"
+
+
+class Payment(Model):
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("commerce.Order", related_name="payments")
+    method = fields.CharField(max_length=12)  # cash|card|linepay|jkopay|transfer
+    amount = fields.IntField()
+    tendered = fields.IntField(null=True)
+    change = fields.IntField(null=True)
+    status = fields.CharField(max_length=12, db_index=True)  # reported|confirmed|void
+    last5 = fields.CharField(max_length=5, null=True, db_index=True)
+    actor = fields.CharField(max_length=100, default="")
+    reason = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField(db_index=True)
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "payments"
+
+
+class Handover(Model):
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("commerce.Order", related_name="handovers")
+    actor = fields.CharField(max_length=100, default="")
+    forced = fields.BooleanField(default=False)
+    balance_at_handover = fields.IntField(default=0)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "handovers"
+
+
+class StaffUser(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharField(max_length=12)  # cashier|manager|admin
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff_users"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharField(max_length=12)
+    name = fields.CharField(max_length=100, default="")
+    revoked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_tokens"
+
+
+class ProcessedEvent(Model):
+    # A LINE webhookEventId whose effect has been committed.
+
+    event_id = fields.CharField(max_length=64, primary_key=True)
+    processed_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "processed_events"
+
+
+class IdempotencyKey(Model):
+    # A write that carried an Idempotency-Key, with the answer it got.
+
+    id = fields.IntField(primary_key=True)
+    scope = fields.CharField(max_length=200)
+    key = fields.CharField(max_length=200)
+    request_hash = fields.CharField(max_length=64)
+    status = fields.IntField(null=True)  # None while the first request is in flight
+    response = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "idempotency_keys"
+        unique_together = (("scope", "key"),)
+
+
+class Notification(Model):
+    # Outbox: written in the transaction that causes it, delivered after commit.
+    #
+    # ``recipient_kind`` is member|host|group and ``recipient`` the LINE id.
+    # ``template`` and ``params`` are rendered by the messaging edge in its locale.
+
+    id = fields.IntField(primary_key=True)
+    recipient_kind = fields.CharField(max_length=8)
+    recipient = fields.CharField(max_length=64)
+    template = fields.CharField(max_length=40)
+    params = fields.JSONField(default=dict)
+    campaign = fields.ForeignKeyField("commerce.Campaign", related_name="notifications", null=True)
+    dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
+    retry_key = fields.UUIDField()
+    status = fields.CharField(max_length=10, default="pending", db_index=True)  # pending|sent|failed
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_by = fields.CharField(max_length=64, null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=500, default="")
+    sent_message_ids = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notifications"
+
+
+class PrintJob(Model):
+    # A receipt to print: queued until a printer accepts it, printed once.
+
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("commerce.Order", related_name="print_jobs", null=True)
+    kind = fields.CharField(max_length=12, default="receipt")  # receipt|test
+    is_copy = fields.BooleanField(default=False)
+    open_drawer = fields.BooleanField(default=False)
+    status = fields.CharField(max_length=10, default="queued", db_index=True)  # queued|printed|failed
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, default="")
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    claimed_by = fields.CharField(max_length=64, null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+    printed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "print_jobs"

@@ -1,0 +1,291 @@
+"""Ordering: the "+1" reservation, cancellations and waitlist promotion.
+
+Each service is one transaction. The hot path (``reserve``) is written as a few
+plain SQL statements: a flash sale runs it thousands of times a second.
+Lock order on PostgreSQL: the buyer's order row (upsert), then item rows by id.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from commerce import outbox, stock
+from commerce.db import execute, fetch
+from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
+
+MAX_QTY = 99
+ACTIVE = ("reserved", "waitlisted")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    label: str
+    qty: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BookedLine:
+    line_id: int
+    item_id: int
+    label: str
+    name: str
+    qty: int
+    unit_price: int
+    status: str  # reserved|waitlisted
+
+
+@dataclass(frozen=True)
+class Booking:
+    order_id: int
+    lines: tuple[BookedLine, ...]
+
+    @property
+    def number(self) -> str:
+        return str(self.order_id)
+
+
+_UPSERT_ORDER = (
+    "INSERT INTO orders (campaign_id, member_id, status, created_at, updated_at)"
+    " VALUES (?, ?, 'open', ?, ?)"
+    " ON CONFLICT (campaign_id, member_id) DO UPDATE SET status = 'open', updated_at = excluded.updated_at"
+    " RETURNING id"
+)
+_INSERT_LINE = (
+    "INSERT INTO order_lines (order_id, item_id, qty, unit_price, status, source,"
+    " source_message_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+_HELD = (
+    "SELECT COALESCE(SUM(qty), 0) AS held FROM order_lines"
+    " WHERE order_id = ? AND item_id = ? AND status IN ('reserved', 'waitlisted')"
+)
+
+
+def _check_qty(qty: int) -> None:
+    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
+        raise InvalidInput(f"quantity must be 1–{MAX_QTY}", field="qty")
+
+
+async def reserve(
+    *,
+    campaign_id: int,
+    member_id: int,
+    wanted: Sequence[Wanted],
+    now: datetime,
+    source: str = "chat",
+    source_message_id: str | None = None,
+    actor: str = "",
+) -> Booking:
+    """Book ``wanted`` for a buyer: each line is reserved if its stock fits, else waitlisted.
+
+    Raises NotFound (unknown label), InvalidInput (qty), OverLimit (per-buyer limit) or
+    CampaignClosed; a refusal writes nothing.
+    """
+    if not wanted:
+        raise InvalidInput("nothing to order", field="items")
+    for w in wanted:
+        _check_qty(w.qty)
+    async with in_transaction() as conn:
+        items = {
+            row["label"].upper(): row
+            for row in await fetch(
+                conn,
+                "SELECT id, label, name, price, cap, limit_per_buyer FROM items WHERE campaign_id = ?",
+                campaign_id,
+            )
+        }
+        picked = []
+        for w in wanted:
+            item = items.get(w.label.upper())
+            if item is None:
+                raise NotFound(f"no item {w.label}", field="label", label=w.label)
+            picked.append((item, w))
+        order_id = (await fetch(conn, _UPSERT_ORDER, campaign_id, member_id, now, now))[0]["id"]
+        booked = []
+        for item, w in sorted(picked, key=lambda p: p[0]["id"]):
+            limit = item["limit_per_buyer"]
+            if limit is not None:
+                held = (await fetch(conn, _HELD, order_id, item["id"]))[0]["held"]
+                if held + w.qty > limit:
+                    raise OverLimit(
+                        f"{item['label']} is limited to {limit} per buyer",
+                        label=item["label"], limit=limit, held=held,
+                    )
+            if await stock.claim(conn, item["id"], w.qty, open_at=now):
+                status = "reserved"
+            else:
+                await _refuse_if_closed(conn, campaign_id, now)
+                status = "waitlisted"
+            line_id = (
+                await fetch(
+                    conn, _INSERT_LINE, order_id, item["id"], w.qty, item["price"], status,
+                    source, source_message_id, w.note[:200], now,
+                )
+            )[0]["id"]
+            if status == "reserved":
+                await stock.record(conn, item["id"], line_id, w.qty, "reserve", actor, now)
+            booked.append(
+                BookedLine(line_id, item["id"], item["label"], item["name"], w.qty, item["price"], status)
+            )
+    return Booking(order_id=order_id, lines=tuple(booked))
+
+
+async def _refuse_if_closed(conn, campaign_id: int, now: datetime) -> None:
+    rows = await fetch(conn, "SELECT status, closes_at FROM campaigns WHERE id = ?", campaign_id)
+    if not rows:
+        raise NotFound("no such campaign", field="campaign_id")
+    closes_at = rows[0]["closes_at"]
+    if isinstance(closes_at, str):  # SQLite hands raw SQL results back as text
+        closes_at = datetime.fromisoformat(closes_at)
+    if rows[0]["status"] != "open" or closes_at <= now:
+        raise CampaignClosed("this group buy is closed", campaign_id=campaign_id)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    line_id: int
+    order_id: int
+    member_id: int | None
+    item_id: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    order_id: int
+    cancelled_units: int
+    promotions: tuple[Promotion, ...]
+    order_cancelled: bool
+
+
+async def cancel(
+    *,
+    order_id: int,
+    now: datetime,
+    label: str | None = None,
+    qty: int | None = None,
+    line_id: int | None = None,
+    actor: str = "",
+) -> Cancellation:
+    """Cancel units of an order, newest first: ``qty`` of ``label`` (or of any item when no
+    label), a whole label (``qty`` None), one line (``line_id``), or the whole order (all None).
+
+    Freed stock is offered to the earliest waitlisted lines that fit; each promoted buyer
+    gets a notification queued in the same transaction. Raises NotFound when there is
+    nothing to cancel (and writes nothing).
+    """
+    if qty is not None:
+        _check_qty(qty)
+    async with in_transaction() as conn:
+        sql = (
+            "SELECT l.id, l.item_id, l.qty, l.status FROM order_lines l JOIN items i ON i.id = l.item_id"
+            " WHERE l.order_id = ? AND l.status IN ('reserved', 'waitlisted')"
+        )
+        args: list = [order_id]
+        if label is not None:
+            sql += " AND UPPER(i.label) = ?"
+            args.append(label.upper())
+        if line_id is not None:
+            sql += " AND l.id = ?"
+            args.append(line_id)
+        # Waitlisted units go first (they cost nobody anything), then the newest.
+        sql += " ORDER BY CASE WHEN l.status = 'waitlisted' THEN 0 ELSE 1 END, l.id DESC"
+        lines = await fetch(conn, sql, *args)
+        if not lines:
+            raise NotFound("nothing to cancel", field="label" if label else None)
+        remaining = qty if qty is not None else sum(line["qty"] for line in lines)
+        freed: dict[int, int] = {}
+        cancelled = 0
+        for line in lines:
+            if remaining <= 0:
+                break
+            take = min(remaining, line["qty"])
+            if take == line["qty"]:
+                changed = await execute(
+                    conn, "UPDATE order_lines SET status = 'cancelled' WHERE id = ? AND status = ?",
+                    line["id"], line["status"],
+                )
+            else:
+                changed = await execute(
+                    conn, "UPDATE order_lines SET qty = qty - ? WHERE id = ? AND status = ? AND qty > ?",
+                    take, line["id"], line["status"], take,
+                )
+            if not changed:
+                continue  # promoted or cancelled meanwhile: leave it
+            if line["status"] == "reserved":
+                await stock.release(conn, line["item_id"], take)
+                await stock.record(conn, line["item_id"], line["id"], -take, "cancel", actor, now)
+                freed[line["item_id"]] = freed.get(line["item_id"], 0) + take
+            remaining -= take
+            cancelled += take
+        left = await fetch(
+            conn,
+            "SELECT COUNT(*) AS n FROM order_lines WHERE order_id = ? AND status IN ('reserved', 'waitlisted')",
+            order_id,
+        )
+        order_cancelled = left[0]["n"] == 0
+        await execute(
+            conn,
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+            "cancelled" if order_cancelled else "open", now, order_id,
+        )
+        promotions: list[Promotion] = []
+        for item_id in sorted(freed):
+            promotions += await promote_waitlist(conn, item_id, now=now, actor=actor)
+    return Cancellation(order_id, cancelled, tuple(promotions), order_cancelled)
+
+
+async def promote_waitlist(conn, item_id: int, *, now: datetime, actor: str = "") -> list[Promotion]:
+    """Within the caller's transaction: move the earliest waitlisted lines of ``item_id`` that
+    fit into the free stock to reserved, and queue a notification to each buyer."""
+    promoted: list[Promotion] = []
+    free = await stock.free_units(conn, item_id)
+    if free == 0:
+        return promoted
+    waiting = await fetch(
+        conn,
+        "SELECT l.id, l.qty, l.order_id, o.member_id, o.campaign_id, m.line_user_id, i.label, i.name"
+        " FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id"
+        " LEFT JOIN members m ON m.id = o.member_id"
+        " WHERE l.item_id = ? AND l.status = 'waitlisted' ORDER BY l.id LIMIT 200",
+        item_id,
+    )
+    for line in waiting:
+        if free is not None and line["qty"] > free:
+            continue  # does not fit; a later, smaller line may
+        if not await stock.claim(conn, item_id, line["qty"]):
+            continue
+        won = await execute(
+            conn, "UPDATE order_lines SET status = 'reserved' WHERE id = ? AND status = 'waitlisted'",
+            line["id"],
+        )
+        if not won:  # cancelled by its buyer meanwhile: give the units back
+            await stock.release(conn, item_id, line["qty"])
+            continue
+        await stock.record(conn, item_id, line["id"], line["qty"], "promote", actor, now)
+        promoted.append(Promotion(line["id"], line["order_id"], line["member_id"], item_id, line["qty"]))
+        if line["line_user_id"]:
+            await outbox.enqueue(
+                outbox.Message(
+                    recipient_kind="member",
+                    recipient=line["line_user_id"],
+                    template="waitlist_promoted",
+                    params={
+                        "order_number": str(line["order_id"]),
+                        "label": line["label"],
+                        "name": line["name"],
+                        "qty": line["qty"],
+                    },
+                    campaign_id=line["campaign_id"],
+                    dedupe_key=f"promoted:{line['id']}",
+                ),
+                now=now,
+            )
+        if free is not None:
+            free -= line["qty"]
+            if free <= 0:
+                break
+    return promoted

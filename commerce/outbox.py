@@ -1,0 +1,95 @@
+"""The outbox: notifications written in the transaction that causes them and
+delivered after commit by the messaging edge (``bot``).
+
+Delivery is claimed row by row with a conditional update and a lease, so several
+workers or processes never send the same notification twice; a worker that dies
+leaves a lease that expires and another worker picks the row up again (its push
+carries the same retry key, which LINE deduplicates).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+
+from commerce.db import utcnow
+from commerce.models import Notification
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_kind: str  # member|host|group
+    recipient: str  # LINE user or group id
+    template: str
+    params: dict[str, Any]
+    campaign_id: int | None = None
+    dedupe_key: str | None = None  # a second enqueue with the same key is ignored
+
+
+async def enqueue(*messages: Message, now: datetime | None = None) -> None:
+    """Queue messages; call inside the transaction of the change that causes them."""
+    now = now or utcnow()
+    rows = [
+        Notification(
+            recipient_kind=m.recipient_kind,
+            recipient=m.recipient,
+            template=m.template,
+            params=m.params,
+            campaign_id=m.campaign_id,
+            dedupe_key=m.dedupe_key,
+            retry_key=uuid.uuid4(),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for m in messages
+    ]
+    if rows:
+        await Notification.bulk_create(rows, ignore_conflicts=True)
+
+
+async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int = 60) -> list[Notification]:
+    """Claim up to ``limit`` due notifications for ``worker``; each row goes to one worker."""
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    candidates = (
+        await Notification.filter(free, status="pending", next_attempt_at__lte=now)
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", flat=True)
+    )
+    until = now + timedelta(seconds=lease_s)
+    claimed = []
+    for nid in candidates:
+        won = await Notification.filter(free, id=nid, status="pending").update(
+            claimed_by=worker, claimed_until=until
+        )
+        if won:
+            claimed.append(nid)
+    return await Notification.filter(id__in=claimed).order_by("id") if claimed else []
+
+
+async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datetime) -> bool:
+    return bool(
+        await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
+            status="sent", sent_at=now, sent_message_ids=message_ids, claimed_until=None
+        )
+    )
+
+
+async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_s: float) -> None:
+    from tortoise.expressions import F
+
+    await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
+        attempts=F("attempts") + 1,
+        last_error=error[:500],
+        next_attempt_at=now + timedelta(seconds=delay_s),
+        claimed_until=None,
+    )
+
+
+async def mark_failed(nid: int, worker: str, error: str, *, now: datetime) -> None:
+    await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
+        status="failed", last_error=error[:500], claimed_until=None
+    )
