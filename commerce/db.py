@@ -63,7 +63,9 @@ async def upgrade_schema(db_url: str) -> None:
 async def init_db(db_url: str, *, upgrade: bool = True) -> TortoiseContext:
     if upgrade:
         await upgrade_schema(db_url)
-    return await Tortoise.init(config=tortoise_config(db_url))
+    # The global fallback lets request handlers (tasks aiohttp creates outside the task that
+    # ran the start-up hook) see the ORM context.
+    return await Tortoise.init(config=tortoise_config(db_url), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

@@ -1,0 +1,74 @@
+"""Counter lookup: one search box for a phone (full or last 3+ digits), an order
+number, a pickup QR token or a name."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from tortoise.expressions import Q
+
+from commerce.errors import InvalidInput, NotFound
+from commerce.models import Member, Order
+from commerce.orders import member_view, open_orders_of, order_views
+from commerce.phones import normalise_phone, reversed_digits
+
+MAX_MEMBERS = 20
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _next_prefix(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+async def lookup(q: str) -> dict[str, Any]:
+    """``{"members": [{...member, "orders": [open orders]}], "orders": [walk-in or
+    other orders matched by number]}``. Raises InvalidInput for an empty or too short query."""
+    text = unicodedata.normalize("NFKC", q or "").strip()
+    if not text:
+        raise InvalidInput("type a phone, its last digits, an order number or a name", field="q")
+    members: list[Member] = []
+    orders: list[Order] = []
+    digits = re.sub(r"[\s\-]", "", text.lstrip("#+"))
+    if _TOKEN.match(text) and not text.isdigit():
+        members = await Member.filter(pickup_token=text).limit(1)
+    if not members and digits.isdigit():
+        if len(digits) < 3:
+            raise InvalidInput("type at least 3 digits", field="q")
+        try:
+            members = await Member.filter(phone=normalise_phone(text)).limit(MAX_MEMBERS)
+        except InvalidInput:
+            pass
+        if not members and len(digits) <= 9:
+            prefix = digits[::-1]
+            members = await Member.filter(phone_rev__gte=prefix, phone_rev__lt=_next_prefix(prefix)).limit(MAX_MEMBERS)
+        if len(digits) <= 12:
+            order = await Order.get_or_none(id=int(digits))
+            if order is not None:
+                orders = [order]
+    if not members and not orders and not digits.isdigit():
+        members = await Member.filter(Q(display_name__icontains=text)).limit(MAX_MEMBERS)
+    found = []
+    seen = set()
+    for m in members:
+        seen.add(m.id)
+        found.append({**member_view(m), "orders": await open_orders_of(m.id)})
+    loose = []
+    for o in orders:
+        if o.member_id and o.member_id not in seen:
+            m = await Member.get(id=o.member_id)
+            seen.add(m.id)
+            found.insert(0, {**member_view(m), "orders": await open_orders_of(m.id)})
+        elif not o.member_id:
+            loose.append(o)
+    return {"members": found, "orders": await order_views(loose)}
+
+
+async def member_by_token(token: str) -> Member:
+    member = await Member.get_or_none(pickup_token=token)
+    if member is None:
+        raise NotFound("no such pickup code", field="token")
+    return member
+
+
+__all__ = ["lookup", "member_by_token", "reversed_digits"]

@@ -1,0 +1,100 @@
+"""Payments: counter payments, transfer reports and their confirmation."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
+from commerce.models import Order, OrderLine, Payment
+from commerce.money import change_due, parse_amount, totals
+
+METHODS = ("cash", "card", "linepay", "jkopay", "transfer")
+
+
+class Overpayment(DomainError):
+    code = "overpayment"
+
+
+async def balance_of(order_id: int) -> int:
+    lines = await OrderLine.filter(order_id=order_id).values_list("qty", "unit_price", "status")
+    pays = await Payment.filter(order_id=order_id).values_list("amount", "status")
+    return totals(lines, pays).balance
+
+
+async def record_payment(
+    *, order_id: int, method: str, amount: object, tendered: object = None, actor: str, now: datetime
+) -> Payment:
+    """A payment taken at the counter (confirmed at once). Cash may be tendered: the
+    payment carries the change. Raises InvalidInput (method, amount, tendered),
+    NotFound, Overpayment (more than the balance due); writes nothing then."""
+    if method not in METHODS:
+        raise InvalidInput(f"method must be one of {', '.join(METHODS)}", field="method")
+    amount = parse_amount(amount, "amount")
+    if tendered is not None:
+        if method != "cash":
+            raise InvalidInput("only cash is tendered", field="tendered")
+        tendered = parse_amount(tendered, "tendered")
+    change = change_due(amount, tendered)
+    async with in_transaction():
+        order = await Order.select_for_update().get_or_none(id=order_id)
+        if order is None:
+            raise NotFound("no such order", field="number")
+        if order.status == "cancelled":
+            raise InvalidState("this order is cancelled")
+        balance = await balance_of(order_id)
+        if amount > balance:
+            raise Overpayment(f"only {balance} is due", field="amount", balance=balance)
+        return await Payment.create(
+            order_id=order_id, method=method, amount=amount, tendered=tendered,
+            change=change if tendered is not None else None, status="confirmed", actor=actor,
+            created_at=now, decided_at=now,
+        )
+
+
+async def report_transfer(*, order_id: int, last5: str, amount: object, actor: str, now: datetime) -> Payment:
+    """A buyer says they transferred ``amount`` from an account ending ``last5``.
+    The same report twice is recorded once."""
+    if not (isinstance(last5, str) and len(last5) == 5 and last5.isdigit()):
+        raise InvalidInput("last five digits of the account", field="last5")
+    amount = parse_amount(amount, "amount")
+    async with in_transaction():
+        order = await Order.select_for_update().get_or_none(id=order_id)
+        if order is None:
+            raise NotFound("no such order", field="number")
+        existing = await Payment.get_or_none(
+            order_id=order_id, method="transfer", last5=last5, amount=amount, status__in=("reported", "confirmed")
+        )
+        if existing:
+            return existing
+        return await Payment.create(
+            order_id=order_id, method="transfer", amount=amount, status="reported", last5=last5,
+            actor=actor, created_at=now,
+        )
+
+
+async def confirm_transfer(payment_id: int, *, actor: str, now: datetime) -> Payment:
+    """Reported → confirmed (confirming twice is harmless). A void report cannot be confirmed."""
+    changed = await Payment.filter(id=payment_id, status="reported").update(
+        status="confirmed", decided_at=now, reason=f"confirmed by {actor}"[:200]
+    )
+    payment = await Payment.get_or_none(id=payment_id)
+    if payment is None:
+        raise NotFound("no such payment", field="id")
+    if not changed and payment.status != "confirmed":
+        raise InvalidState(f"this payment is {payment.status}")
+    return payment
+
+
+async def void_payment(payment_id: int, *, actor: str, reason: str, now: datetime) -> Payment:
+    if not reason or not reason.strip():
+        raise InvalidInput("say why", field="reason")
+    changed = await Payment.filter(id=payment_id, status__in=("reported", "confirmed")).update(
+        status="void", decided_at=now, reason=f"{actor}: {reason}"[:200]
+    )
+    payment = await Payment.get_or_none(id=payment_id)
+    if payment is None:
+        raise NotFound("no such payment", field="id")
+    if not changed and payment.status != "void":
+        raise InvalidState(f"this payment is {payment.status}")
+    return payment

@@ -1,0 +1,78 @@
+"""Pick lists and daily reports."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from commerce.errors import NotFound
+from commerce.models import Campaign, Handover, Item, Member, Order, OrderLine, Payment
+from commerce.phones import display_phone
+
+
+async def pick_list(campaign_id: int) -> dict[str, Any]:
+    """Per item the total to prepare, per buyer what to pack (reserved lines only)."""
+    campaign = await Campaign.get_or_none(id=campaign_id)
+    if campaign is None:
+        raise NotFound("no such campaign", field="id")
+    items = await Item.filter(campaign_id=campaign_id).order_by("position", "id")
+    by_id = {i.id: i for i in items}
+    lines = await OrderLine.filter(item__campaign_id=campaign_id, status="reserved").order_by("order_id", "id")
+    orders = {o.id: o for o in await Order.filter(campaign_id=campaign_id)}
+    members = {m.id: m for m in await Member.filter(id__in={o.member_id for o in orders.values() if o.member_id})}
+    per_item: dict[int, int] = defaultdict(int)
+    per_order: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for line in lines:
+        per_item[line.item_id] += line.qty
+        per_order[line.order_id][line.item_id] += line.qty
+    buyers = []
+    for order_id, qtys in per_order.items():
+        member = members.get(orders[order_id].member_id)
+        buyers.append({
+            "number": str(order_id),
+            "display_name": member.display_name if member else "",
+            "phone": display_phone(member.phone) if member and member.phone else None,
+            "lines": [{"label": by_id[i].label, "name": by_id[i].name, "qty": q}
+                      for i, q in sorted(qtys.items(), key=lambda kv: (by_id[kv[0]].position, kv[0]))],
+        })
+    return {
+        "campaign": {"id": campaign.id, "code": campaign.code, "title": campaign.title, "status": campaign.status},
+        "items": [{"label": i.label, "name": i.name, "qty": per_item.get(i.id, 0)} for i in items],
+        "buyers": buyers,
+    }
+
+
+def pick_list_rows(data: dict[str, Any]) -> list[list[str]]:
+    """The pick list as spreadsheet rows: one row per buyer, one column per item."""
+    labels = [i["label"] for i in data["items"]]
+    header = ["order", "buyer", "phone"] + [f"{i['label']} {i['name']}" for i in data["items"]]
+    rows = [header]
+    for b in data["buyers"]:
+        qty = {l["label"]: l["qty"] for l in b["lines"]}
+        rows.append([b["number"], b["display_name"], b["phone"] or ""] + [str(qty.get(lb, "")) for lb in labels])
+    rows.append(["", "TOTAL", ""] + [str(i["qty"]) for i in data["items"]])
+    return rows
+
+
+async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
+    """Takings by method and by item, orders and pickups for one day in the shop's zone."""
+    start = datetime.combine(day, time(0), tz).astimezone(timezone.utc)
+    end = start + timedelta(days=1)
+    pays = await Payment.filter(status="confirmed", decided_at__gte=start, decided_at__lt=end)
+    by_method: dict[str, int] = defaultdict(int)
+    for p in pays:
+        by_method[p.method] += p.amount
+    lines = await OrderLine.filter(created_at__gte=start, created_at__lt=end, status="reserved").prefetch_related("item")
+    by_item: dict[tuple, dict[str, int]] = defaultdict(lambda: {"qty": 0, "amount": 0})
+    for line in lines:
+        key = (line.item.campaign_id, line.item.label, line.item.name)
+        by_item[key]["qty"] += line.qty
+        by_item[key]["amount"] += line.qty * line.unit_price
+    return {
+        "date": day.isoformat(),
+        "takings": {"total": sum(by_method.values()), "by_method": dict(sorted(by_method.items()))},
+        "by_item": [{"campaign_id": k[0], "label": k[1], "name": k[2], **v} for k, v in sorted(by_item.items())],
+        "orders": await Order.filter(created_at__gte=start, created_at__lt=end).count(),
+        "pickups": await Handover.filter(created_at__gte=start, created_at__lt=end).count(),
+    }

@@ -1,0 +1,70 @@
+"""Staff users (argon2 password hashes) and API tokens (stored as SHA-256 digests)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from commerce.errors import InvalidInput
+from commerce.models import ApiToken, StaffUser
+
+ROLES = ("cashier", "manager", "admin")
+_hasher = PasswordHasher()
+
+
+def role_at_least(role: str, needed: str) -> bool:
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    return role
+
+
+async def add_staff(username: str, password: str, role: str) -> StaffUser:
+    """Create a staff login, or reset its password and role. Passwords: 8+ characters."""
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("username is required", field="username")
+    if len(password or "") < 8:
+        raise InvalidInput("password needs at least 8 characters", field="password")
+    hashed = _hasher.hash(password)
+    user, created = await StaffUser.get_or_create(
+        username=username, defaults={"password_hash": hashed, "role": _role(role)}
+    )
+    if not created:
+        await StaffUser.filter(id=user.id).update(password_hash=hashed, role=_role(role), active=True)
+    return await StaffUser.get(id=user.id)
+
+
+async def check_login(username: str, password: str) -> StaffUser | None:
+    user = await StaffUser.get_or_none(username=(username or "").strip(), active=True)
+    if user is None:
+        _hasher.hash(password or "x")  # same cost for unknown users
+        return None
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(role: str, name: str = "") -> str:
+    """A new API token (shown once; only its digest is stored)."""
+    token = "po_" + secrets.token_urlsafe(32)
+    await ApiToken.create(token_hash=_digest(token), role=_role(role), name=name[:100])
+    return token
+
+
+async def token_role(token: str) -> str | None:
+    if not token:
+        return None
+    row = await ApiToken.get_or_none(token_hash=_digest(token), revoked=False)
+    return row.role if row else None
