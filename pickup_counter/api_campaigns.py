@@ -1,0 +1,138 @@
+"""/api/campaigns: open, read, close, orders, pick list. Thin: parse, call one service, render."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from commerce import campaigns, orders, reports
+from commerce.db import utcnow
+from commerce.errors import InvalidInput
+from pickup_counter.api import actor, json_body, json_response, path_int, require
+
+routes = web.RouteTableDef()
+
+
+def _datetime(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidInput("a date and time like 2026-11-30T20:00:00+08:00", field=field)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("a date and time like 2026-11-30T20:00:00+08:00", field=field) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("the time needs a zone, like +08:00", field=field)
+    return parsed
+
+
+def _date(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("a date like 2026-12-02", field=field)
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise InvalidInput("a date like 2026-12-02", field=field) from None
+
+
+def _str(data: dict, name: str, *, default: str = "", field: str | None = None) -> str:
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=field or name)
+    return value
+
+
+def parse_spec(data: dict[str, Any]) -> campaigns.CampaignSpec:
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise InvalidInput("items must be a list", field="items")
+    specs = []
+    for i, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            raise InvalidInput("each item is an object", field=f"items[{i}]")
+        barcode = raw.get("barcode")
+        specs.append(campaigns.ItemSpec(
+            label=_str(raw, "label", field=f"items[{i}].label"),
+            name=_str(raw, "name", field=f"items[{i}].name"),
+            price=raw.get("price"),
+            stock=raw.get("stock"),
+            limit_per_buyer=raw.get("limit_per_buyer"),
+            barcode=str(barcode) if barcode not in (None, "") else None,
+        ))
+    group_ids = data.get("group_ids", [])
+    if not isinstance(group_ids, list) or not all(isinstance(g, str) and g for g in group_ids):
+        raise InvalidInput("group_ids is a list of LINE group ids", field="group_ids")
+    announce = data.get("announce", True)
+    if not isinstance(announce, bool):
+        raise InvalidInput("announce is true or false", field="announce")
+    host = data.get("host_user_id")
+    if host is not None and not isinstance(host, str):
+        raise InvalidInput("host_user_id is a LINE user id", field="host_user_id")
+    return campaigns.CampaignSpec(
+        title=_str(data, "title"),
+        items=specs,
+        closes_at=_datetime(data.get("closes_at"), "closes_at"),
+        pickup_from=_date(data.get("pickup_from"), "pickup_from"),
+        pickup_until=_date(data.get("pickup_until"), "pickup_until"),
+        pickup_place=_str(data, "pickup_place"),
+        host_line_user_id=host or None,
+        group_ids=tuple(group_ids),
+        announce=announce,
+    )
+
+
+@routes.post("/api/campaigns")
+async def open_campaign(request: web.Request) -> web.Response:
+    require(request, "manager")
+    spec = parse_spec(await json_body(request))
+    campaign = await campaigns.open_campaign(spec, now=utcnow())
+    return json_response(await campaigns.campaign_detail(campaign.id), status=201)
+
+
+@routes.get("/api/campaigns/{id}")
+async def get_campaign(request: web.Request) -> web.Response:
+    require(request, "cashier")
+    return json_response(await campaigns.campaign_detail(path_int(request)))
+
+
+@routes.post("/api/campaigns/{id}/close")
+async def close_campaign(request: web.Request) -> web.Response:
+    require(request, "manager")
+    campaign = await campaigns.close_campaign(path_int(request), now=utcnow(), actor=actor(request))
+    return json_response(await campaigns.campaign_detail(campaign.id))
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+@routes.get("/api/campaigns/{id}/orders")
+async def campaign_orders(request: web.Request) -> web.Response:
+    require(request, "cashier")
+    views = await orders.campaign_orders(
+        path_int(request), unpaid=_flag(request, "unpaid"), not_picked_up=_flag(request, "not_picked_up")
+    )
+    return json_response({"orders": views})
+
+
+@routes.get("/api/campaigns/{id}/picklist")
+async def pick_list(request: web.Request) -> web.Response:
+    require(request, "cashier")
+    data = await reports.pick_list(path_int(request))
+    if request.query.get("format") == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(reports.pick_list_rows(data))
+        # UTF-8 with a BOM: Excel opens it with the Chinese intact.
+        return web.Response(
+            body=("\ufeff" + out.getvalue()).encode("utf-8"),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="picklist-{data["campaign"]["code"]}.csv"'},
+        )
+    return json_response(data)

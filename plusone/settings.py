@@ -1,0 +1,109 @@
+"""Settings: read once from the environment into one typed object.
+
+``SETTINGS`` is the documented table; README lists every entry (a test checks).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# (variable, default, what it does)
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("PLUSONE_DATABASE_URL", "sqlite://plusone.db", "database; PostgreSQL as postgres://user@host:5432/db"),
+    ("LINE_CHANNEL_SECRET", "", "LINE channel secret; unset means sandbox mode"),
+    ("LINE_CHANNEL_ACCESS_TOKEN", "", "LINE channel access token; unset means sandbox mode"),
+    ("PLUSONE_LINE_API_BASE", "https://api.line.me", "Messaging API base URL (tests point it at a fake)"),
+    ("PLUSONE_PUBLIC_URL", "", "public base URL for images (pickup QR) sent to LINE"),
+    ("PLUSONE_PRINTER", "dummy", "receipt printer: tcp://HOST:9100, usb://VID:PID, file:///dev/usb/lp0, dummy"),
+    ("PLUSONE_PRINTER_ENCODING", "big5", "big5, gb18030, utf-8 or raster"),
+    ("PLUSONE_PRINTER_WIDTH", "48", "receipt columns: 48 (80 mm) or 32 (58 mm)"),
+    ("PLUSONE_TIMEZONE", "Asia/Taipei", "the shop's time zone (times are stored in UTC)"),
+    ("PLUSONE_LOCALE", "zh-TW", "zh-TW or en, for replies, pages and receipts"),
+    ("PLUSONE_CURRENCY", "TWD", "currency of all amounts (whole units)"),
+    ("PLUSONE_SHOP_NAME", "PlusOne 團購", "shop name on receipts and pages"),
+    ("PLUSONE_SHOP_ADDRESS", "", "shop address on receipts"),
+    ("PLUSONE_SCHEDULER", "on", "off runs a process without scheduled jobs"),
+)
+
+LOCALES = ("zh-TW", "en")
+ENCODINGS = ("big5", "gb18030", "utf-8", "raster")
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://plusone.db"
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base: str = "https://api.line.me"
+    public_url: str = ""
+    printer: str = "dummy"
+    printer_encoding: str = "big5"
+    printer_width: int = 48
+    timezone: str = "Asia/Taipei"
+    locale: str = "zh-TW"
+    currency: str = "TWD"
+    shop_name: str = "PlusOne 團購"
+    shop_address: str = ""
+    scheduler: bool = True
+    demo: bool = False
+
+    @property
+    def sandbox(self) -> bool:
+        """No LINE channel configured: the bot runs against the in-app sandbox chat."""
+        return not (self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            default = next(d for n, d, _ in SETTINGS if n == name)
+            return env.get(name, default).strip()
+
+        values = dict(
+            database_url=get("PLUSONE_DATABASE_URL"),
+            line_channel_secret=get("LINE_CHANNEL_SECRET"),
+            line_channel_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
+            line_api_base=get("PLUSONE_LINE_API_BASE").rstrip("/"),
+            public_url=get("PLUSONE_PUBLIC_URL").rstrip("/"),
+            printer=get("PLUSONE_PRINTER"),
+            printer_encoding=get("PLUSONE_PRINTER_ENCODING").lower(),
+            printer_width=get("PLUSONE_PRINTER_WIDTH"),
+            timezone=get("PLUSONE_TIMEZONE"),
+            locale=get("PLUSONE_LOCALE"),
+            currency=get("PLUSONE_CURRENCY"),
+            shop_name=get("PLUSONE_SHOP_NAME"),
+            shop_address=get("PLUSONE_SHOP_ADDRESS"),
+            scheduler=get("PLUSONE_SCHEDULER").lower() not in ("off", "0", "false", "no"),
+        )
+        values.update(overrides)
+        return cls.validated(**values)
+
+    @classmethod
+    def validated(cls, **values) -> "Settings":
+        width = values.get("printer_width", 48)
+        try:
+            values["printer_width"] = int(width)
+        except (TypeError, ValueError):
+            raise SettingsError("PLUSONE_PRINTER_WIDTH must be 32 or 48") from None
+        if values["printer_width"] not in (32, 48):
+            raise SettingsError("PLUSONE_PRINTER_WIDTH must be 32 or 48")
+        if values.get("locale", "zh-TW") not in LOCALES:
+            raise SettingsError(f"PLUSONE_LOCALE must be one of {', '.join(LOCALES)}")
+        if values.get("printer_encoding", "big5") not in ENCODINGS:
+            raise SettingsError(f"PLUSONE_PRINTER_ENCODING must be one of {', '.join(ENCODINGS)}")
+        try:
+            ZoneInfo(values.get("timezone", "Asia/Taipei"))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"PLUSONE_TIMEZONE {values.get('timezone')!r} is not a time zone") from None
+        return cls(**values)

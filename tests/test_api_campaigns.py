@@ -1,0 +1,195 @@
+"""The campaigns API over HTTP against the running app (real database, real middleware)."""
+import asyncio
+import copy
+import csv
+import io
+
+import pytest
+
+from commerce.members import upsert_member
+from commerce.models import Campaign, IdempotencyKey, Item, Notification
+from commerce.db import utcnow
+from commerce.ordering import Wanted, reserve
+from plusone.app import create_app
+from plusone.settings import Settings
+from tests.api_helpers import CAMPAIGN, bearer
+
+
+@pytest.fixture
+async def client(aiohttp_client, db_url):
+    return await aiohttp_client(create_app(Settings(database_url=db_url)))
+
+
+def assert_error(body, code, field=None):
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    if field:
+        assert body["error"]["field"] == field
+
+
+async def test_a_manager_opens_a_campaign_and_its_announcement_is_queued_for_each_group(client):
+    resp = await client.post("/api/campaigns", json=CAMPAIGN, headers=await bearer("manager"))
+
+    assert resp.status == 201
+    body = await resp.json()
+    assert body["status"] == "open" and len(body["code"]) == 4 and body["title"] == "草莓大福"
+    assert [(i["label"], i["stock"], i["sold"], i["waitlisted"]) for i in body["items"]] == [("A", 50, 0, 0), ("B", None, 0, 0)]
+    assert all(isinstance(i["id"], int) for i in body["items"])
+    notes = await Notification.filter(template="campaign_announcement").order_by("recipient")
+    assert [(n.recipient_kind, n.recipient, n.params["campaign_id"]) for n in notes] == [
+        ("group", "Cgroup0001", body["id"]), ("group", "Cgroup0002", body["id"])]
+
+
+async def test_a_campaign_opened_without_announce_queues_nothing(client):
+    resp = await client.post("/api/campaigns", json={**CAMPAIGN, "announce": False}, headers=await bearer("admin"))
+
+    assert resp.status == 201
+    assert await Notification.all().count() == 0
+
+
+async def test_a_cashier_may_not_open_a_campaign_and_nothing_is_written(client):
+    resp = await client.post("/api/campaigns", json=CAMPAIGN, headers=await bearer("cashier"))
+
+    assert resp.status == 403
+    assert_error(await resp.json(), "forbidden")
+    assert await Campaign.all().count() == 0
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}])
+async def test_no_or_a_bad_token_is_401(client, headers):
+    resp = await client.get("/api/campaigns/1", headers=headers)
+
+    assert resp.status == 401
+    assert_error(await resp.json(), "unauthorized")
+
+
+@pytest.mark.parametrize("price", [-1, 1.5, "120", None, True])
+async def test_a_negative_or_non_integer_price_is_a_400_naming_price_and_writes_nothing(client, price):
+    data = copy.deepcopy(CAMPAIGN)
+    data["items"][1]["price"] = price
+
+    resp = await client.post("/api/campaigns", json=data, headers=await bearer("manager"))
+
+    assert resp.status == 400
+    assert_error(await resp.json(), "invalid", "items[1].price")
+    assert await Campaign.all().count() == 0 and await Item.all().count() == 0
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"title": ""}, "title"), ({"closes_at": "2020-01-01T00:00:00+08:00"}, "closes_at"),
+    ({"closes_at": "2030-11-30 20:00"}, "closes_at"), ({"items": []}, "items"),
+    ({"group_ids": "C1"}, "group_ids"), ({"pickup_from": "12/2"}, "pickup_from"),
+])
+async def test_each_bad_field_is_named_in_the_error(client, change, field):
+    resp = await client.post("/api/campaigns", json={**CAMPAIGN, **change}, headers=await bearer("manager"))
+
+    assert resp.status == 400
+    assert_error(await resp.json(), "invalid", field)
+    assert await Campaign.all().count() == 0
+
+
+async def test_a_body_that_is_not_json_is_a_400(client):
+    resp = await client.post("/api/campaigns", data=b"{nope", headers=await bearer("manager"))
+
+    assert resp.status == 400
+    assert_error(await resp.json(), "invalid", "body")
+
+
+@pytest.mark.parametrize("path", ["/api/campaigns/999", "/api/campaigns/abc", "/api/campaigns/999/orders",
+                                  "/api/campaigns/999/picklist", "/api/nowhere"])
+async def test_unknown_ids_and_routes_are_404_in_the_one_error_shape(client, path):
+    resp = await client.get(path, headers=await bearer("cashier"))
+
+    assert resp.status == 404
+    assert_error(await resp.json(), "not_found")
+
+
+async def test_closing_a_campaign_refuses_later_orders(client):
+    headers = await bearer("manager")
+    opened = await (await client.post("/api/campaigns", json=CAMPAIGN, headers=headers)).json()
+
+    resp = await client.post(f"/api/campaigns/{opened['id']}/close", headers=headers)
+
+    assert resp.status == 200 and (await resp.json())["status"] == "closed"
+    assert await Notification.filter(template="pick_list", recipient="Uhost0001").count() == 1
+
+
+async def test_orders_and_pick_list_show_what_buyers_reserved(client):
+    headers = await bearer("manager")
+    opened = await (await client.post("/api/campaigns", json=CAMPAIGN, headers=headers)).json()
+    amy = await upsert_member("Uamy", "Amy <b>")
+    bob = await upsert_member("Ubob", "阿明")
+    now = utcnow()
+    await reserve(campaign_id=opened["id"], member_id=amy.id, wanted=[Wanted("A", 2), Wanted("B", 1)], now=now)
+    await reserve(campaign_id=opened["id"], member_id=bob.id, wanted=[Wanted("A", 1)], now=now)
+
+    orders = (await (await client.get(f"/api/campaigns/{opened['id']}/orders", headers=headers)).json())["orders"]
+    picklist = await (await client.get(f"/api/campaigns/{opened['id']}/picklist", headers=headers)).json()
+    csv_resp = await client.get(f"/api/campaigns/{opened['id']}/picklist?format=csv", headers=headers)
+
+    assert [(o["member"]["display_name"], o["total"], o["paid"], o["balance"], o["status"]) for o in orders] == [
+        ("Amy <b>", 370, 0, 370, "open"), ("阿明", 120, 0, 120, "open")]
+    assert [(l["label"], l["qty"], l["status"]) for l in orders[0]["lines"]] == [("A", 2, "reserved"), ("B", 1, "reserved")]
+    assert [(i["label"], i["qty"]) for i in picklist["items"]] == [("A", 3), ("B", 1)]
+    raw = await csv_resp.read()
+    assert csv_resp.content_type == "text/csv" and raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["order", "buyer", "phone", "A 原味", "B 抹茶"]
+    assert rows[-1] == ["", "TOTAL", "", "3", "1"]
+
+
+async def test_a_retried_open_with_the_same_idempotency_key_is_recorded_once(client):
+    headers = {**await bearer("manager"), "Idempotency-Key": "k-123"}
+
+    first = await client.post("/api/campaigns", json=CAMPAIGN, headers=headers)
+    second = await client.post("/api/campaigns", json=CAMPAIGN, headers=headers)
+
+    assert first.status == second.status == 201
+    assert (await first.json()) == (await second.json())
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert await Campaign.all().count() == 1
+    assert await Notification.all().count() == 2
+
+
+async def test_concurrent_requests_with_one_idempotency_key_write_once(client):
+    headers = {**await bearer("manager"), "Idempotency-Key": "double-click"}
+
+    responses = await asyncio.gather(*[client.post("/api/campaigns", json=CAMPAIGN, headers=headers) for _ in range(5)])
+
+    statuses = sorted(r.status for r in responses)
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
+    assert await Campaign.all().count() == 1
+
+
+async def test_a_reused_idempotency_key_with_another_body_is_refused(client):
+    headers = {**await bearer("manager"), "Idempotency-Key": "k-1"}
+    await client.post("/api/campaigns", json=CAMPAIGN, headers=headers)
+
+    resp = await client.post("/api/campaigns", json={**CAMPAIGN, "title": "other"}, headers=headers)
+
+    assert resp.status == 409
+    assert_error(await resp.json(), "idempotency_conflict", "Idempotency-Key")
+    assert await Campaign.all().count() == 1
+
+
+async def test_a_refusal_is_replayed_the_same_way(client):
+    headers = {**await bearer("manager"), "Idempotency-Key": "k-bad"}
+    bad = {**CAMPAIGN, "title": ""}
+
+    first = await client.post("/api/campaigns", json=bad, headers=headers)
+    second = await client.post("/api/campaigns", json=bad, headers=headers)
+
+    assert first.status == second.status == 400
+    assert await first.json() == await second.json()
+    assert await IdempotencyKey.filter(key="k-bad").count() == 1
+
+
+async def test_the_openapi_document_lists_every_campaign_route(client):
+    resp = await client.get("/api/openapi.json")
+
+    doc = await resp.json()
+    assert resp.status == 200 and doc["openapi"].startswith("3.")
+    routes = {(r.method, r.resource.canonical) for r in client.app.router.routes() if r.resource.canonical.startswith("/api")}
+    for method, path in routes:
+        if method != "HEAD":
+            assert method.lower() in doc["paths"][path], (method, path)
