@@ -14,6 +14,7 @@ from commerce.orders import member_view, open_orders_of, order_views
 from commerce.phones import normalise_phone, reversed_digits
 
 MAX_MEMBERS = 20
+MAX_ID = 2**31  # ids are 32-bit integers
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -32,9 +33,13 @@ async def lookup(q: str) -> dict[str, Any]:
     digits = re.sub(r"[\s\-]", "", text.lstrip("#+"))
     if _TOKEN.match(text) and not text.isdigit():
         members = await Member.filter(pickup_token=text).limit(1)
-    if not members and digits.isdigit():
-        if len(digits) < 3:
-            raise InvalidInput("type at least 3 digits", field="q")
+    if text.startswith("#") or (digits.isdigit() and len(digits) < 3):
+        # "#12", or too few digits to be a phone: an order number only.
+        if not digits.isdigit():
+            raise InvalidInput("an order number is digits", field="q")
+        order = await Order.get_or_none(id=int(digits)) if int(digits) < MAX_ID else None
+        orders = [order] if order else []
+    elif not members and digits.isdigit():
         try:
             members = await Member.filter(phone=normalise_phone(text)).limit(MAX_MEMBERS)
         except InvalidInput:
@@ -42,7 +47,7 @@ async def lookup(q: str) -> dict[str, Any]:
         if not members and len(digits) <= 9:
             prefix = digits[::-1]
             members = await Member.filter(phone_rev__gte=prefix, phone_rev__lt=_next_prefix(prefix)).limit(MAX_MEMBERS)
-        if len(digits) <= 12:
+        if int(digits) < MAX_ID:
             order = await Order.get_or_none(id=int(digits))
             if order is not None:
                 orders = [order]

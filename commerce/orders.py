@@ -90,7 +90,7 @@ async def order_view(order_id: int) -> dict[str, Any]:
 def parse_number(number: str | int) -> int:
     """An order number as typed (``"123"``, ``"#123"``) → the order id."""
     text = str(number).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
+    if not text.isdigit() or len(text) > 10 or int(text) >= 2**31:
         raise NotFound("no such order", field="number")
     return int(text)
 

@@ -69,7 +69,7 @@ def actor(request: web.Request) -> str:
 
 def path_int(request: web.Request, name: str = "id") -> int:
     value = request.match_info.get(name, "")
-    if not value.isdigit() or len(value) > 12:
+    if not value.isdigit() or len(value) > 10 or int(value) >= 2**31:
         raise NotFound(f"no such {name}", field=name)
     return int(value)
 
