@@ -255,7 +255,12 @@ def find_cjk_font() -> tuple[_FontFace, _FontFace | None]:
 
     Raises CJKFontNotFound when none is installed.
     """
-    for path in _font_files():
+    return pick_cjk_font(_font_files())
+
+
+def pick_cjk_font(candidates: Iterable[str]) -> tuple[_FontFace, _FontFace | None]:
+    """The first usable CJK font among ``candidates`` (paths). Raises CJKFontNotFound."""
+    for path in candidates:
         if not Path(path).is_file():
             continue
         try:

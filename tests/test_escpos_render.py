@@ -232,21 +232,17 @@ def test_the_raster_preview_is_a_png_of_the_paper_width_and_is_saved_for_the_rea
     image = Image.open(io.BytesIO(png))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert image.size[0] == 384
-    for path in (ROOT / "tests/output/receipt_raster.png", ROOT / "docs/receipt_raster.png"):
+    for path in (ROOT / "tests/output/receipt_raster.png",):  # docs/ holds a copy made by hand for README
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
 
 
-def test_raster_without_a_cjk_font_raises_a_clear_error(monkeypatch):
-    monkeypatch.setattr(escpos_render, "_font_files", lambda: iter(()))
-    escpos_render.find_cjk_font.cache_clear()
-    escpos_render._font.cache_clear()
-    try:
-        with pytest.raises(CJKFontNotFound, match="fonts-noto-cjk"):
-            render(layout_receipt(a_receipt(), 32), "raster", width_cols=32)
-    finally:
-        escpos_render.find_cjk_font.cache_clear()
-        escpos_render._font.cache_clear()
+def test_without_a_cjk_font_raster_raises_a_clear_error(tmp_path):
+    not_a_font = tmp_path / "broken-cjk-font.ttc"
+    not_a_font.write_bytes(b"not a font")
+
+    with pytest.raises(CJKFontNotFound, match="fonts-noto-cjk"):
+        escpos_render.pick_cjk_font([str(tmp_path / "missing.ttc"), str(not_a_font)])
 
 
 def test_an_unknown_encoding_or_width_is_refused():

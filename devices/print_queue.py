@@ -1,0 +1,276 @@
+"""The receipt print queue: a printer that is off, out of paper or unplugged never
+blocks or undoes a sale.
+
+A sale writes a `PrintJob` row (`enqueue_receipt`, inside the sale's transaction or
+after it) and commits; printing happens afterwards and only ever touches that row.
+`PrintQueue.print_job` tries a job at once; a job the printer did not take stays
+"queued" with its error and a time for the next attempt, and `PrintQueue.retry_due`
+(run by the scheduler) prints it when the printer is back.
+
+A job is printed at most once: a worker first claims it with a conditional update
+(queued, and no live lease) and marks it printed only under its own claim, so two
+tasks or two processes never both print it. A worker that dies mid-job leaves a lease
+that expires, and the job is tried again. The lease must outlast rendering and
+sending, which is why `lease_s` must be longer than the send `timeout`. No database
+transaction is open while the printer is being talked to: each step is one statement.
+
+A send that fails part-way (the printer lost power mid-job) is tried again in full:
+a torn receipt followed by a whole one beats no receipt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import F, Q
+
+from commerce.db import utcnow
+from commerce.errors import NotFound
+from commerce.models import Order, PrintJob
+from devices.escpos_render import Encoding, render
+from devices.i18n import LOCALES, Locale
+from devices.printers import DEFAULT_TIMEOUT, Printer, PrinterError, send_async
+from devices.receipt import PAPER_DOTS, Drawer, ReceiptData, layout_receipt
+from devices.receipt_data import receipt_for_order
+
+log = logging.getLogger(__name__)
+
+BACKOFF_S: tuple[int, ...] = (5, 15, 60, 300)
+"""Seconds before the next attempt after the 1st, 2nd, 3rd and any later failure."""
+
+DRAWER_WINDOW = timedelta(seconds=60)
+"""A job asking for the cash drawer opens it only this soon after the sale: a receipt
+printed later, once the printer is back, must not open an unattended till."""
+
+_ENCODINGS: tuple[str, ...] = get_args(Encoding)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptOptions:
+    """What every receipt of the shop shows. Raises ValueError for an unknown zone or locale."""
+
+    shop_name: str
+    shop_address: str = ""
+    zone: str = "Asia/Taipei"
+    locale: Locale = "zh-TW"
+
+    def __post_init__(self) -> None:
+        if self.locale not in LOCALES:
+            raise ValueError(f"locale must be one of {LOCALES}, not {self.locale!r}")
+        try:
+            ZoneInfo(self.zone)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.zone!r}") from exc
+
+
+def job_result(job: PrintJob) -> dict[str, Any]:
+    """A job as the API answers it: `{"id", "status": "queued|printed|failed", "error"}`.
+
+    `error` is the last printer or rendering error, or None once the job is printed.
+    """
+    error = None if job.status == "printed" else job.last_error or None
+    return {"id": job.id, "status": job.status, "error": error}
+
+
+async def enqueue_receipt(
+    order_id: int, *, actor: str, is_copy: bool = False, open_drawer: bool = False, now: datetime
+) -> PrintJob:
+    """Queue a receipt of order `order_id`, due at `now`.
+
+    Call it inside the sale's transaction (the job then exists exactly when the sale
+    does) or after it; never wait for the printer inside a transaction. `actor` is
+    printed as the staff member who handled the sale. Raises NotFound for an unknown
+    order (and writes nothing).
+    """
+    if not await Order.exists(id=order_id):
+        raise NotFound(f"no order {order_id}", field="order_id")
+    return await PrintJob.create(
+        order_id=order_id,
+        kind="receipt",
+        is_copy=is_copy,
+        open_drawer=open_drawer,
+        status="queued",
+        next_attempt_at=now,
+        actor=actor[:100],
+        created_at=now,
+    )
+
+
+def _unclaimed(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+class PrintQueue:
+    """One worker printing queued jobs on one printer.
+
+    `worker_id` must be unique to this worker (say host, process and role): a claim
+    belongs to a worker id. `clock` returns the current time as an aware UTC datetime.
+    `timeout` bounds each send; `lease_s` is how long a claim lasts. Raises ValueError
+    for an unknown encoding, an unsupported width, or a lease no longer than the timeout.
+    """
+
+    def __init__(
+        self,
+        printer: Printer,
+        *,
+        encoding: Encoding,
+        width_cols: int,
+        receipt: ReceiptOptions,
+        worker_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        timeout: float = DEFAULT_TIMEOUT,
+        lease_s: float = 60.0,
+    ) -> None:
+        if encoding not in _ENCODINGS:
+            raise ValueError(f"encoding must be one of {_ENCODINGS}, not {encoding!r}")
+        if width_cols not in PAPER_DOTS:
+            raise ValueError(f"width_cols must be one of {sorted(PAPER_DOTS)}, not {width_cols}")
+        if lease_s <= timeout:
+            raise ValueError("lease_s must be longer than timeout, or a slow job could print twice")
+        self.printer = printer
+        self.encoding: Encoding = encoding
+        self.width_cols = width_cols
+        self.receipt = receipt
+        self.worker_id = worker_id[:64]
+        self.clock = clock
+        self.timeout = timeout
+        self.lease = timedelta(seconds=lease_s)
+
+    async def print_job(self, job_id: int) -> PrintJob:
+        """Try job `job_id` now, whatever its next attempt time, and return it as it ends.
+
+        "printed": the printer took it. "queued" with `last_error`: the printer did not,
+        it will be retried — or another worker holds it right now. "failed": it can never
+        print (its order is gone, or the receipt cannot be rendered). A printer problem
+        never raises. Raises NotFound for an unknown job. Call it after the sale's
+        transaction has committed, never inside one.
+        """
+        job, _ = await self._attempt(job_id)
+        return job
+
+    async def retry_due(self, limit: int = 20) -> int:
+        """Print up to `limit` queued jobs whose next attempt is due, oldest first;
+        return how many this worker printed.
+
+        Stops at the first printer failure: a printer that is down costs one timeout per
+        run, not one per job, and the jobs left wait for the next run.
+        """
+        now = self.clock()
+        due = (
+            await PrintJob.filter(_unclaimed(now), status="queued", next_attempt_at__lte=now)
+            .order_by("id")
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+        printed = 0
+        for job_id in due:
+            _, outcome = await self._attempt(job_id)
+            if outcome == "printed":
+                printed += 1
+            elif outcome == "retry":
+                break
+        return printed
+
+    async def reprint(self, order_id: int, actor: str) -> PrintJob:
+        """Queue a copy (重印 / COPY, no drawer) of an order's receipt and try it now.
+
+        Raises NotFound for an unknown order.
+        """
+        job = await enqueue_receipt(order_id, actor=actor, is_copy=True, now=self.clock())
+        return await self.print_job(job.id)
+
+    # --- one attempt -------------------------------------------------------------------
+
+    async def _attempt(self, job_id: int) -> tuple[PrintJob, str]:
+        """(the job afterwards, "printed" | "retry" | "failed" | "not_mine")."""
+        now = self.clock()
+        won = await PrintJob.filter(_unclaimed(now), id=job_id, status="queued").update(
+            claimed_by=self.worker_id, claimed_until=now + self.lease
+        )
+        job = await PrintJob.get_or_none(id=job_id)
+        if job is None:
+            raise NotFound(f"no print job {job_id}", field="job_id")
+        if not won:
+            return job, "not_mine"
+
+        # A database error while reading escapes: the lease expires and the job is tried again.
+        try:
+            data = await self._receipt_data(job, now)
+        except (NotFound, ValueError) as exc:
+            return await self._fail(job, str(exc)), "failed"
+        try:
+            payload = await asyncio.to_thread(self._render, data, self._drawer(job, now))
+        except Exception as exc:  # a receipt that cannot be drawn will never print
+            log.exception("print job %s cannot be rendered", job.id)
+            return await self._fail(job, f"{type(exc).__name__}: {exc}"), "failed"
+
+        try:
+            await send_async(self.printer, payload, self.timeout)
+        except PrinterError as exc:
+            return await self._retry(job, str(exc) or type(exc).__name__), "retry"
+        except Exception as exc:  # whatever a printer driver raises must leave the sale alone
+            log.exception("print job %s: unexpected error from %s", job.id, self.printer.name)
+            return await self._retry(job, f"{type(exc).__name__}: {exc}"), "retry"
+        return await self._printed(job), "printed"
+
+    async def _receipt_data(self, job: PrintJob, now: datetime) -> ReceiptData:
+        if job.kind != "receipt":
+            raise ValueError(f"print job {job.id}: unknown kind {job.kind!r}")
+        if job.order_id is None:
+            raise NotFound(f"print job {job.id} has no order")
+        opts = self.receipt
+        return await receipt_for_order(
+            job.order_id,
+            shop_name=opts.shop_name,
+            shop_address=opts.shop_address,
+            zone=opts.zone,
+            locale=opts.locale,
+            staff_name=job.actor,
+            copy=job.is_copy,
+            now=now,
+        )
+
+    def _drawer(self, job: PrintJob, now: datetime) -> bool:
+        return job.open_drawer and not job.is_copy and now - job.created_at <= DRAWER_WINDOW
+
+    def _render(self, data: ReceiptData, drawer: bool) -> bytes:
+        # The job, not the payment method, decides the drawer: drop the layout's own pulse.
+        ops = [op for op in layout_receipt(data, self.width_cols) if not isinstance(op, Drawer)]
+        if drawer:
+            ops.append(Drawer())
+        return render(ops, self.encoding, width_cols=self.width_cols)
+
+    # --- outcomes, each conditional on this worker's claim ------------------------------
+
+    def _mine(self, job: PrintJob):
+        return PrintJob.filter(id=job.id, claimed_by=self.worker_id, status="queued")
+
+    async def _printed(self, job: PrintJob) -> PrintJob:
+        marked = await self._mine(job).update(
+            status="printed", printed_at=self.clock(), attempts=F("attempts") + 1, claimed_until=None
+        )
+        if not marked:
+            log.warning("print job %s printed after %s lost its lease", job.id, self.worker_id)
+        return await PrintJob.get(id=job.id)
+
+    async def _retry(self, job: PrintJob, error: str) -> PrintJob:
+        delay = BACKOFF_S[min(job.attempts, len(BACKOFF_S) - 1)]
+        await self._mine(job).update(
+            attempts=F("attempts") + 1,
+            last_error=error[:500],
+            next_attempt_at=self.clock() + timedelta(seconds=delay),
+            claimed_until=None,
+        )
+        log.info("print job %s not printed (%s); next try in %s s", job.id, error, delay)
+        return await PrintJob.get(id=job.id)
+
+    async def _fail(self, job: PrintJob, error: str) -> PrintJob:
+        await self._mine(job).update(status="failed", last_error=error[:500], claimed_until=None)
+        log.warning("print job %s failed for good: %s", job.id, error)
+        return await PrintJob.get(id=job.id)

@@ -1,0 +1,81 @@
+"""The data printed on an order's receipt, read from the database.
+
+`receipt_for_order` only reads: it writes nothing and holds no transaction, so the
+print queue can call it while a sale is being written elsewhere. What it reads is
+what the shop owes or is owed now: reserved lines (waitlisted and cancelled lines
+are not printed), confirmed payments, and the balance from `commerce.money.totals`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from commerce.errors import NotFound
+from commerce.models import Order, OrderLine, Payment
+from commerce.money import COUNTED_LINE_STATUSES, PAID_STATUSES, line_total, totals
+from devices.i18n import Locale
+from devices.receipt import Payment as ReceiptPayment
+from devices.receipt import ReceiptData, ReceiptLine
+
+
+async def receipt_for_order(
+    order_id: int,
+    *,
+    shop_name: str,
+    shop_address: str,
+    zone: str,
+    locale: Locale,
+    staff_name: str = "",
+    copy: bool = False,
+    now: datetime,
+) -> ReceiptData:
+    """The receipt of order `order_id` as it stands at `now` (the printed time).
+
+    Lines are in the campaign's item order, then in the order they were booked; a line
+    sold as an add-on at the counter is flagged. A walk-in order has no campaign title
+    and no pickup QR. Raises NotFound when the order does not exist, and ValueError
+    (from ReceiptData) for a naive `now`, an unknown `zone` or an unknown `locale`.
+    """
+    order = await Order.get_or_none(id=order_id).select_related("campaign", "member")
+    if order is None:
+        raise NotFound(f"no order {order_id}", field="order_id")
+    lines = (
+        await OrderLine.filter(order_id=order_id, status__in=COUNTED_LINE_STATUSES)
+        .select_related("item")
+        .order_by("item__position", "item__label", "id")
+    )
+    payments = await Payment.filter(order_id=order_id).order_by("id")
+    money = totals(
+        [(line.qty, line.unit_price, line.status) for line in lines],
+        [(p.amount, p.status) for p in payments],
+    )
+    return ReceiptData(
+        shop_name=shop_name,
+        shop_address=shop_address,
+        order_no=order.number,
+        campaign_title=order.campaign.title if order.campaign else "",
+        lines=[
+            ReceiptLine(
+                label=line.item.label,
+                name=line.item.name,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                line_total=line_total(line.qty, line.unit_price),
+                addon=line.source == "addon",
+            )
+            for line in lines
+        ],
+        total=money.total,
+        payments=[
+            ReceiptPayment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change)
+            for p in payments
+            if p.status in PAID_STATUSES
+        ],
+        balance=money.balance,
+        printed_at=now,
+        zone=zone,
+        locale=locale,
+        staff_name=staff_name,
+        pickup_token=order.member.pickup_token if order.member else None,
+        copy=copy,
+    )
