@@ -56,6 +56,11 @@ def document() -> dict[str, Any]:
             "/api/campaigns/{id}/close": {"post": _op("Close a campaign now", "manager", params=(ID,))},
             "/api/campaigns/{id}/orders": {"get": _op("Orders of a campaign (?unpaid=1, ?not_picked_up=1)", "cashier", params=(ID,))},
             "/api/campaigns/{id}/picklist": {"get": _op("Pick list (JSON, or ?format=csv)", "cashier", params=(ID,))},
+            "/api/orders/{number}/receipt": {"post": _op(
+                "Print the order's receipt ({\"copy\": true} reprints, marked COPY); answers the print job "
+                "{id, status: printed|queued|failed, error}", "cashier", ok=201,
+                params=({"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},))},
+            "/api/print-jobs/{id}": {"get": _op("A print job with its last error and attempts", "cashier", params=(ID,))},
             "/api/openapi.json": {"get": _op("This document", None, errors=())},
         },
     }

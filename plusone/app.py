@@ -1,19 +1,26 @@
 """The composition root: one aiohttp application wiring every part."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from commerce.db import close_db, fetch, init_db
-from pickup_counter import api_campaigns
+from pickup_counter import api_campaigns, api_receipts
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
 from plusone.settings import Settings
 
+if TYPE_CHECKING:
+    from devices.print_queue import PrintQueue
+
 log = logging.getLogger("plusone")
 SETTINGS = web.AppKey("settings", Settings)
+PRINT_RETRY_S = web.AppKey("print_retry_s", float)
 
 
 async def _database(app: web.Application):
@@ -25,6 +32,39 @@ async def _database(app: web.Application):
         await seed(app)
     yield
     await close_db()
+
+
+def make_print_queue(settings: Settings) -> "PrintQueue":
+    import socket
+
+    from devices.print_queue import PrintQueue, ReceiptOptions
+    from devices.printers import open_printer
+
+    return PrintQueue(
+        open_printer(settings.printer),
+        encoding=settings.printer_encoding,
+        width_cols=settings.printer_width,
+        receipt=ReceiptOptions(shop_name=settings.shop_name, shop_address=settings.shop_address,
+                               zone=settings.timezone, locale=settings.locale),
+        worker_id=f"{socket.gethostname()}:{os.getpid()}:printer",
+    )
+
+
+async def _print_retries(app: web.Application):
+    """Retry queued receipts in the background (a printer that was off, prints when it is back)."""
+    async def loop():
+        while True:
+            await asyncio.sleep(app[PRINT_RETRY_S])
+            try:
+                await app[api_receipts.PRINT_QUEUE].retry_due()
+            except Exception:  # keep retrying; the job rows hold the errors
+                log.exception("print retry failed")
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -48,12 +88,16 @@ async def openapi(request: web.Request) -> web.Response:
     return json_response(document())
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Application:
     app = web.Application(middlewares=[errors_middleware, auth_middleware, idempotency_middleware],
                           client_max_size=5 * 1024 * 1024)
     app[SETTINGS] = settings
+    app[PRINT_RETRY_S] = print_retry_s
+    app[api_receipts.PRINT_QUEUE] = make_print_queue(settings)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_print_retries)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_routes(api_campaigns.routes)
+    app.router.add_routes(api_receipts.routes)
     return app

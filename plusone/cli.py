@@ -108,6 +108,23 @@ def cmd_backup(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_printer_test(args, settings: Settings) -> int:
+    from devices.escpos_render import render
+    from devices.printers import PrinterError, open_printer, send_async
+    from devices.test_page import describe_test_page, test_page_ops
+
+    data = render(test_page_ops(settings.printer_width, settings.locale), settings.printer_encoding,
+                  width_cols=settings.printer_width)
+    try:
+        asyncio.run(send_async(open_printer(settings.printer), data, timeout=10))
+    except PrinterError as err:
+        print(f"printer {settings.printer}: {err}", file=sys.stderr)
+        return 1
+    print(describe_test_page(data, printer=settings.printer, encoding=settings.printer_encoding,
+                             width_cols=settings.printer_width))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plusone", description="Chat-bot group-buy (團購 +1) and pickup POS")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
+    printer = sub.add_parser("printer", help="receipt printer").add_subparsers(dest="action", required=True)
+    printer.add_parser("test", help="print a test page on PLUSONE_PRINTER").set_defaults(func=cmd_printer_test)
+
     backup = sub.add_parser("backup", help="back the database up to PATH")
     backup.add_argument("path")
     backup.set_defaults(func=cmd_backup)
@@ -151,7 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"settings: {err}", file=sys.stderr)
         return 2
-    return args.func(args, settings)
+    from commerce.errors import DomainError
+
+    try:
+        return args.func(args, settings)
+    except DomainError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ retries, racing workers (tasks, and processes on PostgreSQL), reprints, and the 
 import asyncio
 import os
 import re
-import socket
 import sys
 import threading
 from datetime import timedelta
@@ -23,6 +22,7 @@ from devices.printers import TcpPrinter
 from devices.receipt import Text, op_cols
 from devices.receipt_data import receipt_for_order
 from tests.factories import a_campaign, members
+from tests.fake_printer import FakePrinter
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_POSTGRES = bool(os.environ.get("PLUSONE_TEST_POSTGRES_URL"))
@@ -36,40 +36,6 @@ DRAWER_PIN_2 = b"\x1bp\x00\x32\x32"
 
 
 # --- the edges we fake: the printer and the clock --------------------------------------
-
-
-class FakePrinter:
-    """A TCP printer on 127.0.0.1 that records each connection's bytes; off until started."""
-
-    def __init__(self) -> None:
-        self.jobs: list[bytes] = []
-        self.server: asyncio.Server | None = None
-        with socket.socket() as sock:  # a port nothing listens on until `start`
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._on_connect, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self.server:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
-
-    async def _on_connect(self, reader, writer) -> None:
-        self.jobs.append(await reader.read())
-        writer.close()
-        await writer.wait_closed()
-
-    async def received(self, count: int) -> list[bytes]:
-        """The jobs once at least `count` arrived and no more came for 100 ms."""
-        for _ in range(300):
-            if len(self.jobs) >= count:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)
-        return list(self.jobs)
 
 
 class Clock:

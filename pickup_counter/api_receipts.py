@@ -1,0 +1,56 @@
+"""Receipts: print (or reprint) an order's receipt; read a print job back; pickup QR images."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from commerce.db import utcnow
+from commerce.errors import InvalidInput, NotFound
+from commerce.lookup import member_by_token
+from commerce.models import PrintJob
+from commerce.orders import parse_number
+from devices.print_queue import PrintQueue, enqueue_receipt, job_result
+from devices.qr import qr_png
+from pickup_counter.api import actor, json_body, json_response, path_int, require
+
+routes = web.RouteTableDef()
+PRINT_QUEUE = web.AppKey("print_queue", PrintQueue)
+
+
+@routes.post("/api/orders/{number}/receipt")
+async def print_receipt(request: web.Request) -> web.Response:
+    """Queue the receipt and try the printer at once; a printer that is off leaves the
+    job queued with its error (retried in the background), never an error for the sale."""
+    require(request, "cashier")
+    body = await json_body(request) if request.can_read_body else {}
+    copy, drawer = body.get("copy", False), body.get("open_drawer", False)
+    if not isinstance(copy, bool):
+        raise InvalidInput("copy is true or false", field="copy")
+    if not isinstance(drawer, bool):
+        raise InvalidInput("open_drawer is true or false", field="open_drawer")
+    order_id = parse_number(request.match_info["number"])
+    job = await enqueue_receipt(order_id, actor=actor(request), is_copy=copy, open_drawer=drawer and not copy,
+                                now=utcnow())
+    job = await request.app[PRINT_QUEUE].print_job(job.id)
+    return json_response(job_result(job), status=201)
+
+
+@routes.get("/api/print-jobs/{id}")
+async def get_print_job(request: web.Request) -> web.Response:
+    require(request, "cashier")
+    job = await PrintJob.get_or_none(id=path_int(request))
+    if job is None:
+        raise NotFound("no such print job", field="id")
+    return json_response(job_result(job) | {"order_number": str(job.order_id) if job.order_id else None,
+                                            "attempts": job.attempts, "copy": job.is_copy})
+
+
+@routes.get("/qr/{token}.png")
+async def pickup_qr(request: web.Request) -> web.Response:
+    """The buyer's pickup QR (what LINE shows as an image message). The token is random."""
+    token = request.match_info["token"]
+    try:
+        await member_by_token(token)
+    except NotFound:
+        raise web.HTTPNotFound() from None
+    return web.Response(body=qr_png(token), content_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
