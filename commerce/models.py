@@ -29,6 +29,7 @@ class LineGroup(Model):
     id = fields.IntField(primary_key=True)
     line_group_id = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200, default="")
+    member_count = fields.IntField(null=True)  # a group push is billed once per member
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -187,14 +188,23 @@ class ApiToken(Model):
         table = "api_tokens"
 
 
-class ProcessedEvent(Model):
-    # A LINE webhookEventId whose effect has been committed.
-
-    event_id = fields.CharField(max_length=64, primary_key=True)
-    processed_at = fields.DatetimeField(db_index=True)
+class InboundEvent(Model):
+    # A LINE webhook event, stored durably before the webhook answers 200 and applied
+    # exactly once by a worker (status pending -> done in the transaction of its effect).
+    # The unique event_id makes a redelivery a no-op.
+    id = fields.IntField(primary_key=True)
+    event_id = fields.CharField(max_length=64, unique=True)
+    payload = fields.TextField()
+    partition = fields.SmallIntField(default=0)
+    status = fields.CharField(max_length=10, default="pending")  # pending|done|failed
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, default="")
+    received_at = fields.DatetimeField(db_index=True)
+    processed_at = fields.DatetimeField(null=True)
 
     class Meta:
-        table = "processed_events"
+        table = "inbound_events"
+        indexes = (("status", "partition", "id"),)
 
 
 class IdempotencyKey(Model):
@@ -220,6 +230,9 @@ class Notification(Model):
     # ``template`` and ``params`` are rendered by the messaging edge in its locale.
 
     id = fields.IntField(primary_key=True)
+    channel = fields.CharField(max_length=8, default="push")  # push|reply
+    reply_token = fields.CharField(max_length=200, null=True)
+    billed = fields.IntField(default=0)  # messages counted against the quota once sent
     recipient_kind = fields.CharField(max_length=8)
     recipient = fields.CharField(max_length=64)
     template = fields.CharField(max_length=40)

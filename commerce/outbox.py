@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 
 from commerce.db import utcnow
 from commerce.models import Notification
@@ -27,6 +27,8 @@ class Message:
     params: dict[str, Any]
     campaign_id: int | None = None
     dedupe_key: str | None = None  # a second enqueue with the same key is ignored
+    channel: str = "push"  # push|reply (a reply is free and uses reply_token)
+    reply_token: str | None = None
 
 
 async def enqueue(*messages: Message, now: datetime | None = None) -> None:
@@ -34,6 +36,8 @@ async def enqueue(*messages: Message, now: datetime | None = None) -> None:
     now = now or utcnow()
     rows = [
         Notification(
+            channel=m.channel,
+            reply_token=m.reply_token,
             recipient_kind=m.recipient_kind,
             recipient=m.recipient,
             template=m.template,
@@ -70,17 +74,26 @@ async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int
     return await Notification.filter(id__in=claimed).order_by("id") if claimed else []
 
 
-async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datetime) -> bool:
+async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datetime, billed: int = 0) -> bool:
     return bool(
         await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
-            status="sent", sent_at=now, sent_message_ids=message_ids, claimed_until=None
+            status="sent", sent_at=now, sent_message_ids=message_ids, claimed_until=None, billed=billed
         )
     )
 
 
-async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_s: float) -> None:
-    from tortoise.expressions import F
+async def push_counts(since: datetime) -> dict[str, dict[str, int]]:
+    """Pushes sent since ``since`` by template: how many, and how many messages billed."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = await Notification.filter(channel="push", status="sent", sent_at__gte=since).values_list("template", "billed")
+    for template, billed in rows:
+        entry = counts.setdefault(template, {"pushes": 0, "billed": 0})
+        entry["pushes"] += 1
+        entry["billed"] += billed
+    return counts
 
+
+async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_s: float) -> None:
     await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
         attempts=F("attempts") + 1,
         last_error=error[:500],

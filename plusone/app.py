@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("plusone")
 SETTINGS = web.AppKey("settings", Settings)
 PRINT_RETRY_S = web.AppKey("print_retry_s", float)
+BOT = web.AppKey("bot", object)
+LINE = web.AppKey("line", object)
 
 
 async def _database(app: web.Application):
@@ -67,6 +69,54 @@ async def _print_retries(app: web.Application):
         await task
 
 
+def _bot_parts(app: web.Application, settings: Settings) -> None:
+    """LINE mode (channel configured) or sandbox mode: same runtime, different sender."""
+    import socket
+
+    from bot.runtime import BotRuntime
+
+    partitions = 1 if settings.database_url.startswith("sqlite") else 4
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:bot"
+    if settings.sandbox:
+        from bot.sandbox import SandboxSender, Transcript, sandbox_routes
+
+        transcript = Transcript()
+        sender = SandboxSender(transcript)
+        runtime = BotRuntime(sender, sender, locale=settings.locale, tz=settings.tz,
+                             public_url=settings.public_url, worker_id=worker_id, partitions=partitions)
+        app.router.add_routes(sandbox_routes(transcript, partitions=partitions, on_stored=runtime.inbound.wake))
+        from bot.sandbox_page import add_page_routes
+
+        add_page_routes(app)
+    else:
+        from bot.line_api import LineApi
+        from bot.webhook import webhook_handler
+
+        line = LineApi(settings.line_channel_access_token, settings.line_api_base)
+        app[LINE] = line
+        runtime = BotRuntime(line, line, locale=settings.locale, tz=settings.tz, public_url=settings.public_url,
+                             worker_id=worker_id, partitions=partitions)
+        app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret, partitions=partitions,
+                                                             on_stored=runtime.inbound.wake))
+    app[BOT] = runtime
+
+
+async def _bot(app: web.Application):
+    line = app.get(LINE)
+    if line is not None:
+        await line.start()
+    if app[SETTINGS].sandbox:
+        from bot.sandbox import SANDBOX_GROUP
+        from commerce.members import ensure_group
+
+        await ensure_group(SANDBOX_GROUP, "Sandbox 團購群")
+    app[BOT].start()
+    yield
+    await app[BOT].stop()
+    if line is not None:
+        await line.close()
+
+
 async def healthz(request: web.Request) -> web.Response:
     from tortoise import connections
 
@@ -96,6 +146,8 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app[api_receipts.PRINT_QUEUE] = make_print_queue(settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_print_retries)
+    _bot_parts(app, settings)
+    app.cleanup_ctx.append(_bot)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_routes(api_campaigns.routes)

@@ -12,7 +12,7 @@ from commerce.ordering import Wanted, reserve
 from commerce.payments import record_payment, report_transfer
 from commerce.staff import add_staff
 
-DEMO_GROUP = "Cdemo0000000000000000000000000000"
+from bot.sandbox import SANDBOX_GROUP as DEMO_GROUP  # the demo campaign lives in the sandbox's group
 BUYERS = [
     ("Udemo01", "小美", "0912-345-678"), ("Udemo02", "阿明", "0922-111-333"), ("Udemo03", "Jenny 陳", "0933-456-789"),
     ("Udemo04", "王媽媽", "0955-000-111"), ("Udemo05", "Kevin", None), ("Udemo06", "林小姐", "0988-765-432"),

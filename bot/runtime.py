@@ -1,0 +1,76 @@
+"""The bot's moving parts wired together: inbound worker → handlers → outbox → delivery."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.delivery import Delivery, Sender
+from bot.events import BotContext, Profiles
+from bot.inbound import InboundWorker
+from bot.webhook import to_incoming
+from commerce.db import utcnow
+from commerce.models import Member
+
+log = logging.getLogger(__name__)
+
+
+class KnownNames:
+    """Display names fetched before the transaction; answers without I/O."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str | None] = {}
+
+    async def display_name(self, user_id: str, group_id: str | None) -> str | None:
+        return self.names.get(user_id)
+
+
+class BotRuntime:
+    def __init__(self, sender: Sender, profiles: Profiles, *, locale: str, tz: ZoneInfo, public_url: str,
+                 worker_id: str, partitions: int = 1, clock: Callable[[], datetime] = utcnow) -> None:
+        self.profiles = profiles
+        self.locale = locale
+        self.tz = tz
+        self.public_url = public_url
+        self.clock = clock
+        self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, clock=clock)
+        self.inbound = InboundWorker(self.apply, prepare=self.prepare, partitions=partitions,
+                                     on_applied=self.delivery.wake)
+
+    async def prepare(self, event: dict[str, Any]) -> "KnownNames":
+        """Before the event's transaction: fetch the sender's display name from LINE when we
+        do not know it yet (a first-time buyer), so nothing waits on LINE inside a transaction."""
+        source = event.get("source") or {}
+        user_id = source.get("userId")
+        group_id = source.get("groupId") or source.get("roomId")
+        names = KnownNames()
+        if user_id:
+            member = await Member.get_or_none(line_user_id=user_id)
+            if member is None or not member.display_name:
+                try:
+                    names.names[user_id] = await self.profiles.display_name(user_id, group_id)
+                except Exception:  # a name is a nicety: never lose the order over it
+                    log.warning("could not fetch the display name of %s", user_id, exc_info=True)
+        return names
+
+    async def apply(self, event: dict[str, Any], names: "KnownNames | None" = None) -> list[dict]:
+        from bot.handlers import handle
+
+        incoming = to_incoming(event)
+        if incoming is None:
+            return []
+        ctx = BotContext(now=self.clock(), locale=self.locale, tz=self.tz, public_url=self.public_url,
+                         profiles=names or KnownNames())
+        return await handle(incoming, ctx)
+
+    def start(self) -> None:
+        self.inbound.start()
+        self.delivery.start()
+        self.inbound.wake()  # events stored before a crash or restart are applied now
+        self.delivery.wake()
+
+    async def stop(self) -> None:
+        await self.inbound.stop()
+        await self.delivery.stop()
