@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from commerce import outbox
 from commerce.campaigns import campaign_detail
@@ -40,7 +41,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0)
 
 
-async def render(note: Notification, locale: str) -> list[dict]:
+async def render(note: Notification, locale: str, tz: ZoneInfo) -> list[dict]:
     """The messages of a notification, rendered in the shop's locale."""
     from bot.messages import render_notification
 
@@ -53,14 +54,15 @@ async def render(note: Notification, locale: str) -> list[dict]:
             campaign = None
         if note.template == "pick_list":
             params["pick_list"] = await pick_list(params["campaign_id"])
-    return render_notification(note.template, params, locale, campaign=campaign)
+    return render_notification(note.template, params, locale, campaign=campaign, tz=tz)
 
 
 class Delivery:
     """One delivery worker. ``worker_id`` must be unique per process and task."""
 
-    def __init__(self, sender: Sender, *, worker_id: str, locale: str,
+    def __init__(self, sender: Sender, *, worker_id: str, locale: str, tz: ZoneInfo = ZoneInfo("Asia/Taipei"),
                  clock: Callable[[], datetime] = utcnow, poll_s: float = 1.0) -> None:
+        self.tz = tz
         self.sender = sender
         self.worker_id = worker_id
         self.locale = locale
@@ -120,7 +122,7 @@ class Delivery:
                     if message.get("_announces"):
                         await self._remember_announcement(note.recipient, message["_announces"], sent_id)
                 return
-            messages = await render(note, self.locale)
+            messages = await render(note, self.locale, self.tz)
             ids: list[str] = []
             for i in range(0, len(messages), 5):
                 # One retry key per chunk, derived from the row's, so a retry repeats each exactly.

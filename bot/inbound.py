@@ -38,9 +38,10 @@ class InvalidWebhook(ValueError):
 
 
 def partition_of(event: dict[str, Any], partitions: int) -> int:
-    """Events of one chat (a group, or a 1:1 user) land in one partition, applied in order."""
+    """Events of one person land in one partition and are applied in order (their "+1" then
+    their "-1"); different buyers of one group are applied in parallel partitions."""
     source = event.get("source") or {}
-    key = source.get("groupId") or source.get("roomId") or source.get("userId") or ""
+    key = source.get("userId") or source.get("groupId") or source.get("roomId") or ""
     return zlib.crc32(key.encode()) % partitions
 
 

@@ -35,7 +35,7 @@ class BotRuntime:
         self.tz = tz
         self.public_url = public_url
         self.clock = clock
-        self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, clock=clock)
+        self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock)
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, partitions=partitions,
                                      on_applied=self.delivery.wake)
 

@@ -169,17 +169,25 @@ async def cancel(
     qty: int | None = None,
     line_id: int | None = None,
     actor: str = "",
+    require_open: bool = False,
 ) -> Cancellation:
     """Cancel units of an order, newest first: ``qty`` of ``label`` (or of any item when no
     label), a whole label (``qty`` None), one line (``line_id``), or the whole order (all None).
 
     Freed stock is offered to the earliest waitlisted lines that fit; each promoted buyer
     gets a notification queued in the same transaction. Raises NotFound when there is
-    nothing to cancel (and writes nothing).
+    nothing to cancel, and with ``require_open`` (a buyer's own change) CampaignClosed
+    once the campaign no longer takes changes; writes nothing then.
     """
     if qty is not None:
         _check_qty(qty)
     async with in_transaction() as conn:
+        if require_open:
+            rows = await fetch(conn, "SELECT campaign_id FROM orders WHERE id = ?", order_id)
+            if not rows:
+                raise NotFound("no such order", field="number")
+            if rows[0]["campaign_id"] is not None:
+                await _refuse_if_closed(conn, rows[0]["campaign_id"], now)
         sql = (
             "SELECT l.id, l.item_id, l.qty, l.status FROM order_lines l JOIN items i ON i.id = l.item_id"
             " WHERE l.order_id = ? AND l.status IN ('reserved', 'waitlisted')"
@@ -289,3 +297,28 @@ async def promote_waitlist(conn, item_id: int, *, now: datetime, actor: str = ""
             if free <= 0:
                 break
     return promoted
+
+
+async def reserved_total(order_id: int) -> int:
+    """What an order's reserved lines cost (one statement: the chat's hot path uses it)."""
+    from tortoise import connections
+
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT COALESCE(SUM(qty * unit_price), 0) AS total FROM order_lines WHERE order_id = ? AND status = 'reserved'",
+        order_id,
+    )
+    return int(rows[0]["total"])
+
+
+async def waitlist_position(line_id: int) -> int | None:
+    """1 for the first waitlisted line of its item; None when the line is not waitlisted."""
+    from tortoise import connections
+
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT COUNT(*) AS n FROM order_lines w JOIN order_lines l ON l.id = ? AND w.item_id = l.item_id"
+        " WHERE w.status = 'waitlisted' AND w.id <= l.id AND l.status = 'waitlisted'",
+        line_id,
+    )
+    return int(rows[0]["n"]) or None

@@ -1,0 +1,128 @@
+"""A host's commands in a group: 開團 (open), 結單 (close), 名單 (orders), 揀貨單 (pick list).
+
+Only members with `is_host` get here (the router checks); anyone else typing them is chat.
+Opening replies with the announcement itself (a free reply instead of a group push); its
+message carries `"_announces": campaign_id`, so delivery (bot.delivery) records the sent
+message id as the campaign's announcement in this group, and quotes of it find the campaign.
+"""
+from __future__ import annotations
+
+from bot.events import BotContext, Incoming
+from bot.handlers.lookup import actor, choose_campaign, reply
+from bot.host_grammar import CloseCampaign, HostCommand, HostError, ListOrders, OpenCampaign, PickList
+from bot.messages import (
+    TITLE_LIMIT, active_lines, campaign_list, clean, host_problem, render_notification, t, texts,
+)
+from commerce import outbox
+from commerce.campaigns import CampaignSpec, ItemSpec, campaign_detail, close_campaign, open_campaign
+from commerce.errors import DomainError, InvalidInput
+from commerce.models import Campaign, Order
+from commerce.orders import campaign_orders
+
+
+async def on_command(command: HostCommand, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    if isinstance(command, HostError):
+        return reply(incoming, _problem(ctx.locale, host_problem(ctx.locale, command.code, command.message),
+                                        command.line))
+    if isinstance(command, OpenCampaign):
+        return await _open(command, incoming, ctx)
+    if isinstance(command, CloseCampaign):
+        return await _close(incoming, ctx)
+    if isinstance(command, ListOrders):
+        return await _orders(incoming, ctx)
+    if isinstance(command, PickList):
+        return await _pick_list(incoming, ctx)
+    return []
+
+
+def _problem(locale: str, problem: str, line: str | None) -> str:
+    text = t(locale, "host_error", problem=problem)
+    if line:
+        text += t(locale, "host_error_line", line=clean(line, TITLE_LIMIT))
+    return f"{text}\n\n{t(locale, 'host_example')}"
+
+
+async def _open(command: OpenCampaign, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    spec = CampaignSpec(
+        title=command.title,
+        items=[ItemSpec(i.label, i.name, i.price, stock=i.stock, limit_per_buyer=i.limit)
+               for i in command.items],
+        closes_at=command.closes_at,
+        pickup_from=command.pickup_from,
+        pickup_until=command.pickup_until,
+        pickup_place=command.pickup_place or "",
+        host_line_user_id=incoming.user_id,
+        group_ids=[incoming.group_id],
+        announce=False,  # the reply below is the announcement, and replies are free
+    )
+    try:
+        campaign = await open_campaign(spec, now=ctx.now)
+    except InvalidInput as error:
+        return reply(incoming, _problem(ctx.locale, error.message, None))
+    messages = render_notification("campaign_announcement", {"campaign_id": campaign.id}, ctx.locale,
+                                   campaign=await campaign_detail(campaign.id), tz=ctx.tz)
+    messages[0]["_announces"] = campaign.id
+    return messages
+
+
+async def _target(incoming: Incoming, ctx: BotContext, command: str) -> Campaign | list[dict]:
+    """The campaign a command means: the quoted one, else the group's only open one, else
+    the group's latest (closed, or past its deadline). A list is the reply when there is
+    none, or several are open."""
+    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+    if choice.campaign is not None:
+        return choice.campaign
+    if choice.several:
+        return reply(incoming, t(ctx.locale, "host_which_campaign", command=command,
+                                 campaigns=campaign_list((c.code, c.title) for c in choice.several)))
+    if choice.last is not None:
+        return choice.last
+    return reply(incoming, t(ctx.locale, "host_no_campaign"))
+
+
+async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    target = await _target(incoming, ctx, "結單" if ctx.locale != "en" else "close")
+    if isinstance(target, list):
+        return target
+    if target.status != "open":
+        return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
+    try:
+        campaign = await close_campaign(target.id, now=ctx.now, actor=actor(incoming))
+    except DomainError:
+        return reply(incoming, t(ctx.locale, "error_generic"))
+    count = await Order.filter(campaign_id=campaign.id, status="open").count()
+    return reply(incoming, t(ctx.locale, "host_closed", title=clean(campaign.title, TITLE_LIMIT),
+                             code=campaign.code, count=count))
+
+
+async def _orders(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    target = await _target(incoming, ctx, "名單" if ctx.locale != "en" else "orders")
+    if isinstance(target, list):
+        return target
+    locale = ctx.locale
+    views = [v for v in await campaign_orders(target.id) if active_lines(v)]
+    title = clean(target.title, TITLE_LIMIT)
+    if not views:
+        return reply(incoming, t(locale, "orders_none", title=title))
+    lines = [t(locale, "orders_head", title=title, code=target.code, count=len(views))]
+    waitlisted = t(locale, "orders_waitlisted")
+    for view in views:
+        # Shown in the group: name and quantities only, never phones or payments.
+        parts = [f"{clean(l['label'], 8)}×{l['qty']}" + (f"({waitlisted})" if l["status"] == "waitlisted" else "")
+                 for l in active_lines(view)]
+        name = clean((view["member"] or {}).get("display_name", ""))
+        lines.append(f"#{view['number']} {name}：{' '.join(parts)}" if locale != "en"
+                     else f"#{view['number']} {name}: {' '.join(parts)}")
+    return texts(lines, locale=locale)
+
+
+async def _pick_list(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    target = await _target(incoming, ctx, "揀貨單" if ctx.locale != "en" else "picklist")
+    if isinstance(target, list):
+        return target
+    await outbox.enqueue(
+        outbox.Message(recipient_kind="host", recipient=incoming.user_id, template="pick_list",
+                       params={"campaign_id": target.id}, campaign_id=target.id, dedupe_key=None),
+        now=ctx.now,
+    )
+    return reply(incoming, t(ctx.locale, "picklist_sent"))

@@ -1,0 +1,281 @@
+"""Group "+1" conversations: order, cancel, and edits and unsends of an order message.
+
+Every reply is free (a reply, not a push). Ordinary chat never gets here. Rules on stock,
+limits and waitlists are commerce's: this module picks the campaign and the items, calls
+`reserve` / `cancel`, and words the outcome.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tortoise.transactions import in_transaction
+
+from bot.events import BotContext, Incoming
+from bot.grammar import (
+    Cancel, ItemRef, Malformed, Order, Problem, UnknownLabel, WhichItem, parse_group,
+    resolve_items,
+)
+from bot.handlers.lookup import (
+    Choice, actor, buyer, choose_campaign, closes_soon, is_open, item_dicts, items_of,
+    known_member, reply,
+)
+from bot.messages import (
+    active_lines, booked_line, campaign_list, clean, clock, item_menu, item_name, order_summary, t,
+    TITLE_LIMIT,
+)
+from commerce.errors import CampaignClosed, DomainError, NotFound, OverLimit
+from commerce.models import Campaign, Item, Order as OrderRow, OrderLine
+from commerce.money import format_money
+from commerce.ordering import Booking, Wanted, cancel, reserve, reserved_total, waitlist_position
+from commerce.orders import order_view
+
+ACTIVE = ("reserved", "waitlisted")
+
+
+# --- +1 --------------------------------------------------------------------------------------
+
+async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+    if choice.campaign is None:
+        return _no_campaign(choice, incoming, ctx, answer_when_none=True)
+    if not incoming.user_id:
+        return reply(incoming, t(ctx.locale, "need_user"))
+    items = await items_of(choice.campaign.id)
+    resolution = resolve_items(order, [ItemRef(i.label, i.name) for i in items])
+    if not resolution.ok:
+        return reply(incoming, _question(resolution.problem, items, ctx.locale))
+    member = await buyer(incoming, ctx)
+    try:
+        booking = await reserve(
+            campaign_id=choice.campaign.id, member_id=member.id,
+            wanted=[Wanted(line.label, line.qty, line.note or "") for line in resolution.lines],
+            now=ctx.now, source="chat", source_message_id=incoming.message_id,
+            actor=actor(incoming),
+        )
+    except DomainError as error:
+        return reply(incoming, refusal(error, choice.campaign, items, ctx.locale))
+    notes: dict[str, list[str | None]] = defaultdict(list)
+    for line in resolution.lines:
+        notes[line.label].append(line.note)
+    text = await _confirmation(booking, member.display_name, choice.campaign, notes, ctx)
+    return reply(incoming, text)
+
+
+async def _confirmation(booking: Booking, name: str, campaign: Campaign,
+                        notes: dict[str, list[str | None]], ctx: BotContext) -> str:
+    locale = ctx.locale
+    lines = [t(locale, "order_confirmed", name=clean(name) or t(locale, "you"),
+               number=booking.number)]
+    for booked in booking.lines:
+        position = None
+        if booked.status == "waitlisted":
+            position = await waitlist_position(booked.line_id)
+        pending = notes.get(booked.label)
+        note = pending.pop(0) if pending else None
+        lines.append(booked_line(locale, label=booked.label, name=booked.name, qty=booked.qty,
+                                 status=booked.status, position=position, note=note))
+    lines.append(t(locale, "order_total", total=format_money(await reserved_total(booking.order_id))))
+    if any(b.status == "waitlisted" for b in booking.lines):
+        lines.append(t(locale, "waitlist_note"))
+    lines += _closing_note(campaign, ctx)
+    return "\n".join(lines)
+
+
+def _closing_note(campaign: Campaign, ctx: BotContext) -> list[str]:
+    if closes_soon(campaign, ctx.now):
+        return [t(ctx.locale, "closing_soon", time=clock(campaign.closes_at, ctx.tz))]
+    return []
+
+
+def _question(problem: Problem | None, items: list[Item], locale: str) -> str:
+    menu = item_menu(item_dicts(items))
+    if isinstance(problem, UnknownLabel):
+        return t(locale, "unknown_label", label=clean(problem.label, 8), items=menu)
+    assert isinstance(problem, WhichItem)
+    shown = [i for i in items if i.label in problem.candidates] or items
+    return t(locale, "which_item", example=f"{shown[0].label}+1", items=item_menu(item_dicts(shown)))
+
+
+def refusal(error: DomainError, campaign: Campaign, items: list[Item], locale: str) -> str:
+    """A commerce refusal, worded for the buyer."""
+    if isinstance(error, CampaignClosed):
+        return t(locale, "campaign_closed", title=clean(campaign.title, TITLE_LIMIT))
+    if isinstance(error, OverLimit):
+        label = error.data.get("label", "")
+        name = next((i.name for i in items if i.label == label), "")
+        return t(locale, "over_limit", item=item_name(label, name), limit=error.data.get("limit"),
+                 held=error.data.get("held", 0))
+    if isinstance(error, NotFound) and error.field == "label":
+        return t(locale, "unknown_label", label=clean(error.data.get("label", ""), 8),
+                 items=item_menu(item_dicts(items)))
+    return t(locale, "error_generic")
+
+
+def _no_campaign(choice: Choice, incoming: Incoming, ctx: BotContext, *,
+                 answer_when_none: bool) -> list[dict]:
+    if choice.several:
+        return reply(incoming, t(ctx.locale, "which_campaign",
+                                 campaigns=campaign_list((c.code, c.title) for c in choice.several)))
+    if choice.last is not None:
+        return reply(incoming, t(ctx.locale, "campaign_closed",
+                                 title=clean(choice.last.title, TITLE_LIMIT)))
+    return reply(incoming, t(ctx.locale, "no_open_campaign")) if answer_when_none else []
+
+
+# --- -1, 取消 ---------------------------------------------------------------------------------
+
+async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+    if choice.campaign is None:
+        # "取消" alone is also ordinary chat: with no campaign at all, stay quiet.
+        return _no_campaign(choice, incoming, ctx, answer_when_none=False)
+    campaign = choice.campaign
+    member = await known_member(incoming.user_id)
+    order = await OrderRow.get_or_none(campaign_id=campaign.id, member_id=member.id) if member else None
+    name = clean(member.display_name) if member else ""
+    name = name or t(ctx.locale, "you")
+    if order is None or order.status != "open":
+        return reply(incoming, t(ctx.locale, "nothing_to_cancel", name=name))
+    before = await order_view(order.id)
+    held = {line["label"] for line in before["lines"] if line["status"] in ACTIVE}
+    if intent.label is None and intent.qty is not None and len(held) > 1:
+        return reply(incoming, t(ctx.locale, "which_to_cancel", example=f"{sorted(held)[0]}-{intent.qty}"))
+    if intent.label is not None and intent.label not in held:
+        return reply(incoming, t(ctx.locale, "nothing_to_cancel_label", name=name,
+                                 label=clean(intent.label, 8)))
+    try:
+        # After the deadline a buyer's change is refused (CampaignClosed): it goes through the host.
+        await cancel(order_id=order.id, now=ctx.now, label=intent.label, qty=intent.qty,
+                     actor=actor(incoming), require_open=True)
+    except NotFound:
+        return reply(incoming, t(ctx.locale, "nothing_to_cancel", name=name))
+    except DomainError as error:
+        return reply(incoming, refusal(error, campaign, await items_of(campaign.id), ctx.locale))
+    after = await order_view(order.id)
+    return reply(incoming, "\n".join(_cancelled_lines(before, after, ctx.locale)
+                                     + order_summary(ctx.locale, after)))
+
+
+def _cancelled_lines(before: dict, after: dict, locale: str) -> list[str]:
+    def held(view: dict) -> dict[str, int]:
+        qty: dict[str, int] = defaultdict(int)
+        for line in view["lines"]:
+            if line["status"] in ACTIVE:
+                qty[line["label"]] += line["qty"]
+        return qty
+
+    names = {line["label"]: line["name"] for line in before["lines"]}
+    was, now = held(before), held(after)
+    gone = [(label, was[label] - now.get(label, 0)) for label in sorted(was)
+            if was[label] > now.get(label, 0)]
+    if not gone:
+        return []
+    return [t(locale, "cancelled")] + [
+        booked_line(locale, label=label, name=names[label], qty=qty, status="cancelled")
+        for label, qty in gone
+    ]
+
+
+# --- malformed --------------------------------------------------------------------------------
+
+async def on_malformed(intent: Malformed, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    """A broken order ("+0", "A+"): answered only where an open campaign could take it."""
+    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+    if choice.campaign is None and not choice.several:
+        return []
+    return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
+
+
+# --- edited and unsent messages -----------------------------------------------------------
+
+async def _lines_of_message(incoming: Incoming) -> list[OrderLine]:
+    if not incoming.message_id or not incoming.user_id:
+        return []
+    return await OrderLine.filter(
+        source_message_id=incoming.message_id, status__in=ACTIVE,
+        order__member__line_user_id=incoming.user_id,
+    ).prefetch_related("item").order_by("id")
+
+
+async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    """The lines booked from the edited message follow its new text: reduced, cancelled or
+    added per label (a label kept keeps its place in the stock). A message that booked
+    nothing is read as a new order; a change that cannot be read changes nothing."""
+    if incoming.source != "group" or not incoming.group_id:
+        return []
+    intent = parse_group(incoming.text, mentions_bot=incoming.mentions_bot)
+    old = await _lines_of_message(incoming)
+    if not old:
+        return await on_order(intent, incoming, ctx) if isinstance(intent, Order) else []
+    campaign = await Campaign.get(id=old[0].item.campaign_id)
+    if not is_open(campaign, ctx.now):
+        return reply(incoming, t(ctx.locale, "campaign_closed", title=clean(campaign.title, TITLE_LIMIT)))
+    if isinstance(intent, Malformed):
+        return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
+    items = await items_of(campaign.id)
+    wanted: dict[str, int] = defaultdict(int)
+    notes: dict[str, str] = {}
+    if isinstance(intent, Order):
+        resolution = resolve_items(intent, [ItemRef(i.label, i.name) for i in items])
+        if not resolution.ok:
+            return reply(incoming, _question(resolution.problem, items, ctx.locale))
+        for line in resolution.lines:
+            wanted[line.label] += line.qty
+            notes.setdefault(line.label, line.note or "")
+    # Anything else (chat, a cancel): the message no longer orders, so its lines go.
+    order_id = old[0].order_id
+    try:
+        async with in_transaction():  # all of the change, or none of it
+            await _apply_edit(old, wanted, notes, order_id, campaign, incoming, ctx)
+    except DomainError as error:
+        return reply(incoming, refusal(error, campaign, items, ctx.locale))
+    view = await order_view(order_id)
+    summary = order_summary(ctx.locale, view)
+    if active_lines(view):  # swap "order #12 now:" for "order #12 updated:"
+        summary = [t(ctx.locale, "order_updated", number=view["number"]), *summary[1:],
+                   *_closing_note(campaign, ctx)]
+    return reply(incoming, "\n".join(summary))
+
+
+async def _apply_edit(old: list[OrderLine], wanted: dict[str, int], notes: dict[str, str],
+                      order_id: int, campaign: Campaign, incoming: Incoming,
+                      ctx: BotContext) -> None:
+    by_label: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in old:
+        by_label[line.item.label.upper()].append(line)
+    for label, lines in by_label.items():
+        surplus = sum(line.qty for line in lines) - wanted.get(label, 0)
+        # Like commerce's cancel: waitlisted units first, then the newest.
+        for line in sorted(lines, key=lambda l: (l.status != "waitlisted", -l.id)):
+            if surplus <= 0:
+                break
+            take = min(surplus, line.qty)
+            await cancel(order_id=order_id, line_id=line.id, qty=take, now=ctx.now,
+                         actor=actor(incoming))
+            surplus -= take
+    extra = [Wanted(label, qty - sum(l.qty for l in by_label.get(label, [])), notes.get(label, ""))
+             for label, qty in wanted.items()
+             if qty > sum(l.qty for l in by_label.get(label, []))]
+    if extra:
+        await reserve(campaign_id=campaign.id, member_id=(await OrderRow.get(id=order_id)).member_id,
+                      wanted=extra, now=ctx.now, source="chat",
+                      source_message_id=incoming.message_id, actor=actor(incoming))
+
+
+async def on_unsend(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    """Unsending an order message cancels its lines while the campaign is open. There is no
+    reply token, so nothing is said."""
+    old = await _lines_of_message(incoming)
+    if not old:
+        return []
+    campaign = await Campaign.get(id=old[0].item.campaign_id)
+    if not is_open(campaign, ctx.now):
+        return []
+    async with in_transaction():
+        for line in old:
+            try:
+                await cancel(order_id=line.order_id, line_id=line.id, now=ctx.now,
+                             actor=actor(incoming))
+            except NotFound:  # cancelled meanwhile
+                continue
+    return []

@@ -1,0 +1,161 @@
+"""A host's commands in a group: 開團, 結單, 名單, 揀貨單."""
+from datetime import date, datetime, timezone
+
+from commerce.campaigns import ItemSpec, close_campaign
+from commerce.members import add_host, upsert_member
+from commerce.models import Campaign, CampaignGroup, Item, Notification
+from commerce.ordering import Wanted, reserve
+from tests.bot_helpers import context, say, texts_of
+from tests.factories import a_campaign
+
+OPEN = "開團 草莓大福\nA 原味 120 限50\nB 抹茶 130 每人限2\n截止 11/30 20:00\n取貨 12/2-12/5 本店"
+
+
+async def test_a_host_opening_a_campaign_creates_it_with_items_and_replies_the_announcement(db, now):
+    await add_host("Uhost", "團媽")
+
+    replies = await say(context(now), OPEN, user="Uhost")
+
+    campaign = await Campaign.get().prefetch_related("host")
+    items = [(i.label, i.name, i.price, i.cap, i.limit_per_buyer)
+             for i in await Item.filter(campaign_id=campaign.id).order_by("position")]
+    assert items == [("A", "原味", 120, 50, None), ("B", "抹茶", 130, None, 2)]
+    assert (campaign.title, campaign.status, campaign.host.line_user_id) == ("草莓大福", "open", "Uhost")
+    assert campaign.closes_at == datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    assert (campaign.pickup_from, campaign.pickup_until, campaign.pickup_place) == \
+        (date(2026, 12, 2), date(2026, 12, 5), "本店")
+    assert await CampaignGroup.filter(campaign_id=campaign.id, group__line_group_id="Cgroup1").exists()
+    assert replies == [{
+        "type": "text",
+        "text": f"🛒 開團：草莓大福（團號 {campaign.code}）\nA 原味 $120（限量 50）\nB 抹茶 $130（每人限 2）\n"
+                "截止：11/30（一）20:00\n取貨：12/2（三）–12/5（六） 本店\n"
+                "下單請回覆代號＋數量，例如「A+1」或「A+1 B+2」；取消請回覆「A-1」或「取消」。",
+        "_announces": campaign.id,
+    }]
+    assert await Notification.all().count() == 0  # the reply is the announcement: no push
+
+
+async def test_buyers_can_order_from_a_campaign_a_host_just_opened(db, now):
+    await add_host("Uhost", "團媽")
+    ctx = context(now)
+    await say(ctx, OPEN, user="Uhost")
+
+    replies = await say(ctx, "B+2")
+
+    assert texts_of(replies)[0].splitlines()[1:] == ["B 抹茶 ×2 已保留", "目前合計 $260"]
+
+
+async def test_a_host_command_that_cannot_be_read_names_the_problem_and_opens_nothing(db, now):
+    await add_host("Uhost", "團媽")
+
+    replies = await say(context(now), "開團 草莓大福\nA 原味 120\n截止 11/20 20:00", user="Uhost")
+
+    assert texts_of(replies)[0].splitlines()[0] == "開團資料有問題：截止時間已經過了（這一行：截止 11/20 20:00）"
+    assert await Campaign.all().count() == 0
+
+
+async def test_a_non_host_typing_a_host_command_is_ignored(db, now):
+    await upsert_member("Ubuyer1", "小明")
+    campaign = await a_campaign(now)
+
+    for text in (OPEN, "結單", "名單", "揀貨單"):
+        assert await say(context(now), text) == [], text
+
+    assert await Campaign.all().count() == 1
+    assert (await Campaign.get(id=campaign.id)).status == "open"
+    assert await Notification.all().count() == 0
+
+
+async def test_a_host_closing_the_groups_campaign_closes_it_and_queues_the_pick_list_once(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福", host="Uhost")
+    buyer = await upsert_member("Ubuyer1", "小明")
+    await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 1)], now=now)
+
+    replies = await say(context(now), "結單", user="Uhost")
+
+    assert texts_of(replies) == [f"🔒 已結單：草莓大福（團號 {campaign.code}），共 1 筆訂單。揀貨單會私訊給團主。"]
+    assert (await Campaign.get(id=campaign.id)).status == "closed"
+    assert [(n.recipient, n.template) for n in await Notification.all()] == [("Uhost", "pick_list")]
+
+
+async def test_closing_an_already_closed_campaign_says_so(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")
+    await close_campaign(campaign.id, now=now)
+
+    replies = await say(context(now), "結單", user="Uhost")
+
+    assert texts_of(replies) == ["「草莓大福」先前已結單。"]
+
+
+async def test_closing_with_several_open_asks_the_host_to_quote_one(db, now):
+    await add_host("Uhost", "團媽")
+    first = await a_campaign(now, title="草莓大福")
+    second = await a_campaign(now, title="布丁")
+
+    replies = await say(context(now), "結單", user="Uhost")
+
+    assert texts_of(replies) == [f"有幾團同時進行：\n・{first.code} 草莓大福\n・{second.code} 布丁\n"
+                                 "請長按要處理那團的公告，選「回覆」再輸入「結單」。"]
+    assert await Campaign.filter(status="open").count() == 2
+
+
+async def test_closing_the_quoted_campaign_leaves_the_other_open(db, now):
+    await add_host("Uhost", "團媽")
+    first = await a_campaign(now, title="草莓大福")
+    second = await a_campaign(now, title="布丁")
+    await CampaignGroup.filter(campaign_id=second.id).update(announce_message_id="ann2")
+
+    await say(context(now), "結單", user="Uhost", quoted="ann2")
+
+    assert [(c.id, c.status) for c in await Campaign.all().order_by("id")] == \
+        [(first.id, "open"), (second.id, "closed")]
+
+
+async def test_the_orders_list_shows_names_and_quantities_but_no_phones(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=2), ItemSpec("B", "抹茶", 130))
+    a = await upsert_member("Ua", "阿美")
+    b = await upsert_member("Ub", "<b>阿明</b>\x1b[31m")
+    from commerce.members import bind_phone
+    await bind_phone(a.id, "0912345678")
+    await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("A", 2), Wanted("B", 1)], now=now)
+    await reserve(campaign_id=campaign.id, member_id=b.id, wanted=[Wanted("A", 1)], now=now)
+
+    replies = await say(context(now), "名單", user="Uhost")
+
+    assert texts_of(replies) == [f"📋 名單：草莓大福（團號 {campaign.code}）共 2 筆\n"
+                                 "#1 阿美：A×2 B×1\n#2 <b>阿明</b>[31m：A×1(候補)"]
+
+
+async def test_a_long_orders_list_is_split_within_five_messages(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, ItemSpec("A", "原味", 120))
+    for i in range(300):
+        member = await upsert_member(f"U{i:04d}", f"買家{i:03d}" + "長" * 25)
+        await reserve(campaign_id=campaign.id, member_id=member.id, wanted=[Wanted("A", 1)], now=now)
+
+    replies = await say(context(now), "名單", user="Uhost")
+
+    assert 1 < len(replies) <= 5
+    assert all(len(m["text"].encode("utf-16-le")) // 2 <= 5000 for m in replies)
+    assert sum(m["text"].count("\n#") + m["text"].startswith("#") for m in replies) == 300
+
+
+async def test_the_pick_list_command_queues_one_notification_to_the_hosts_chat(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, host="Uother")
+
+    replies = await say(context(now), "揀貨單", user="Uhost")
+
+    assert texts_of(replies) == ["📦 揀貨單已私訊給您（請先加我好友才收得到）。"]
+    notes = await Notification.all()
+    assert [(n.recipient_kind, n.recipient, n.template, n.params, n.campaign_id, n.dedupe_key)
+            for n in notes] == [("host", "Uhost", "pick_list", {"campaign_id": campaign.id}, campaign.id, None)]
+
+
+async def test_host_commands_in_one_to_one_chat_point_to_the_group(db, now):
+    await add_host("Uhost", "團媽")
+
+    assert texts_of(await say(context(now), "結單", user="Uhost", group=None)) == ["團主指令請在團購群組裡輸入。"]
