@@ -152,6 +152,23 @@ class Payment(Model):
         table = "payments"
 
 
+class BankStatementLine(Model):
+    # One credit line of an imported bank statement, matched to at most one reported transfer.
+    id = fields.IntField(primary_key=True)
+    batch = fields.CharField(max_length=64, db_index=True)
+    booked_on = fields.DateField(db_index=True)
+    amount = fields.IntField()
+    last5 = fields.CharField(max_length=5, default="", db_index=True)
+    memo = fields.CharField(max_length=200, default="")
+    # The same bank line imported twice (an overlapping export) is kept once.
+    fingerprint = fields.CharField(max_length=64, unique=True)
+    payment = fields.ForeignKeyField("commerce.Payment", related_name="bank_lines", null=True)
+    imported_at = fields.DatetimeField()
+
+    class Meta:
+        table = "bank_statement_lines"
+
+
 class Handover(Model):
     id = fields.IntField(primary_key=True)
     order = fields.ForeignKeyField("commerce.Order", related_name="handovers")
