@@ -2,6 +2,8 @@
 import asyncio
 import socket
 
+import pytest_asyncio
+
 
 class FakePrinter:
     """A TCP printer on 127.0.0.1 that records each connection's bytes; off until started."""
@@ -35,3 +37,11 @@ class FakePrinter:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
         return list(self.jobs)
+
+
+@pytest_asyncio.fixture
+async def printer():
+    """A fake printer, off until the test calls `await printer.start()`."""
+    fake = FakePrinter()
+    yield fake
+    await fake.stop()

@@ -13,7 +13,7 @@ from commerce.payments import record_payment
 from plusone.app import create_app
 from plusone.settings import Settings
 from tests.api_helpers import CAMPAIGN, bearer
-from tests.fake_printer import FakePrinter
+from tests.fake_printer import FakePrinter, printer  # noqa: F401
 
 
 def big5_text(job: bytes) -> str:
@@ -22,13 +22,6 @@ def big5_text(job: bytes) -> str:
     for chunk in job.split(b"\x1c\x26")[1:]:
         parts.append(chunk.split(b"\x1c\x2e")[0].decode("cp950"))
     return "\n".join(parts)
-
-
-@pytest.fixture
-async def printer():
-    fake = FakePrinter()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from devices.printers import TcpPrinter
 from devices.receipt import Text, op_cols
 from devices.receipt_data import receipt_for_order
 from tests.factories import a_campaign, members
-from tests.fake_printer import FakePrinter
+from tests.fake_printer import FakePrinter, printer  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_POSTGRES = bool(os.environ.get("PLUSONE_TEST_POSTGRES_URL"))
@@ -59,13 +59,6 @@ class StuckPrinter:
 
     def send(self, data: bytes) -> None:
         self.release.wait(10)
-
-
-@pytest.fixture
-async def printer():
-    fake = FakePrinter()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
