@@ -178,6 +178,40 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "picklist_buyers": ("【每位買家】共 {count} 位", "[Per buyer] {count}"),
     "picklist_none": ("（沒有已保留的訂購）", "(nothing reserved)"),
     "picklist_continued": ("📦 揀貨單（續 {part}）", "📦 Pick list (part {part})"),
+    # --- scheduled (scheduler jobs, commerce.reminders) -----------------------------------------
+    "closed_group": ("🔔「{title}」已結單，謝謝大家跟團！", "🔔 “{title}” is now closed. Thank you all!"),
+    "closed_group_orders": ("要看自己的訂單和金額，請私訊我「我的訂單」。",
+                            "Message me “my orders” to see your order and what you owe."),
+    "closing_soon_group": ("⏰「{title}」將在 {time} 結單，還沒跟到的朋友請把握時間回覆 +1！",
+                           "⏰ “{title}” closes at {time}: reply +1 now if you want some!"),
+    "unpaid_head": ("💰 付款提醒：", "💰 A reminder to pay:"),
+    "unpaid_order": ("訂單 #{number}｜{title}：待付 {due}", "Order #{number} | {title}: {due} due"),
+    "unpaid_how": ("轉帳後請在群組回報「已匯款 後五碼 金額」，或到店付款。謝謝！",
+                   "After a transfer, report it in the group (paid 12345 350), or pay at the counter. Thank you!"),
+    "pickup_head": ("📦 取貨提醒：", "📦 Pickup reminder:"),
+    "pickup_opens": ("訂單 #{number}｜{title}：今天開始取貨，{window}",
+                     "Order #{number} | {title}: ready for pickup from today, {window}"),
+    "pickup_last": ("訂單 #{number}｜{title}：明天 {day} 是最後取貨日",
+                    "Order #{number} | {title}: tomorrow, {day}, is the last pickup day"),
+    "pickup_due": ("（取貨時待付 {due}）", " ({due} due at pickup)"),
+    "pickup_how": ("到店報手機末三碼，或私訊我「取貨碼」出示 QR 碼即可取貨。",
+                   "At the counter, give your phone's last three digits or show the QR from “pickup code”."),
+    "recon_head": ("🧾 {day} 對帳", "🧾 Reconciliation {day}"),
+    "recon_statement": ("銀行對帳單已匯入至 {day}", "Bank statement imported up to {day}"),
+    "recon_no_statement": ("尚未匯入銀行對帳單", "No bank statement imported yet"),
+    "recon_campaign": ("【{title}（團號 {code}）】{orders} 筆，合計 {total}",
+                       "[{title} (code {code})] {orders} orders, {total} in all"),
+    "recon_totals": ("【總計】{campaigns} 團 {orders} 筆，合計 {total}",
+                     "[All] {campaigns} campaigns, {orders} orders, {total} in all"),
+    "recon_paid": ("・已付清 {count} 筆，已收 {amount}", "• paid in full: {count}; received {amount}"),
+    "recon_reported": ("・已回報轉帳待確認 {count} 筆 {amount}", "• transfers reported, to confirm: {count}, {amount}"),
+    "recon_not_found": ("・其中對帳單查無 {count} 筆 {amount}：", "• of which not in the bank statement: {count}, {amount}:"),
+    "recon_unpaid": ("・未付款 {count} 筆 {amount}：", "• unpaid: {count}, {amount}:"),
+    "recon_not_picked_up": ("・未取貨 {count} 筆", "• not picked up: {count}"),
+    "recon_transfer": ("　#{number} {name} 後五碼 {last5} {amount}", "  #{number} {name} ending {last5} {amount}"),
+    "recon_buyer": ("　#{number} {name} {amount}", "  #{number} {name} {amount}"),
+    "low_stock": ("📈「{title}」{item} 已賣出 {sold}/{cap}（{percent}%），快完售了。",
+                  "📈 “{title}”: {item} has sold {sold} of {cap} ({percent}%)."),
 }
 
 # HostError codes (bot.host_grammar) in zh-TW; English uses the error's own message.
@@ -421,6 +455,11 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
     `pick_list` wants `params["pick_list"]` (from `commerce.reports.pick_list`) and may return
     more than 5 messages: send them as several pushes. Raises ValueError for an unknown
     template or missing data.
+
+    Scheduled ones (commerce.reminders): `campaign_closed_group` and `closing_soon_group` need
+    the campaign; `unpaid_reminder` and `pickup_reminder` render `params["orders"]`,
+    `daily_reconciliation` renders `params["report"]` (commerce.reconciliation), `low_stock`
+    its params (with the campaign's current figures when given). Each is one push.
     """
     if template == "waitlist_promoted":
         return [text_message(_promoted(params, locale, campaign))]
@@ -432,6 +471,8 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
         if "pick_list" not in params:
             raise ValueError("pick_list needs params['pick_list'] from commerce.reports.pick_list")
         return [text_message(c) for c in pick_list_texts(params["pick_list"], locale)]
+    if template in _SCHEDULED:
+        return _SCHEDULED[template](params, locale, campaign, tz)
     raise ValueError(f"unknown notification template {template!r}")
 
 
@@ -490,3 +531,116 @@ def pick_list_texts(data: dict[str, Any], locale: str) -> list[str]:
     chunks = pack(lines, TEXT_LIMIT - 40)  # room for the "continued" heading
     return [chunks[0]] + [t(locale, "picklist_continued", part=n) + "\n" + chunk
                           for n, chunk in enumerate(chunks[1:], start=2)]
+
+
+# --- scheduled notifications (scheduler jobs; data from commerce.reminders) -----------------
+
+def _need_campaign(template: str, campaign: dict[str, Any] | None) -> dict[str, Any]:
+    if campaign is None:
+        raise ValueError(f"{template} needs the campaign")
+    return campaign
+
+
+def _closed_group(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None,
+                  tz: ZoneInfo) -> list[dict]:
+    campaign = _need_campaign("campaign_closed_group", campaign)
+    lines = [t(locale, "closed_group", title=clean(campaign["title"], TITLE_LIMIT))]
+    window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),
+                           campaign.get("pickup_place"), locale)
+    if window:
+        lines.append(t(locale, "announce_pickup", window=window))
+    lines.append(t(locale, "closed_group_orders"))
+    return [text_message("\n".join(lines))]
+
+
+def _closing_soon_group(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None,
+                        tz: ZoneInfo) -> list[dict]:
+    campaign = _need_campaign("closing_soon_group", campaign)
+    return [text_message(t(locale, "closing_soon_group", title=clean(campaign["title"], TITLE_LIMIT),
+                           time=clock(campaign["closes_at"], tz)))]
+
+
+def _unpaid(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None, tz: ZoneInfo) -> list[dict]:
+    lines = [t(locale, "unpaid_head")]
+    lines += [t(locale, "unpaid_order", number=clean(o["number"], 12), title=clean(o["title"], TITLE_LIMIT),
+                due=format_money(o["due"])) for o in params["orders"]]
+    lines.append(t(locale, "unpaid_how"))
+    return texts(lines, locale=locale, limit_messages=1)
+
+
+def _pickup(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None, tz: ZoneInfo) -> list[dict]:
+    lines = [t(locale, "pickup_head")]
+    for o in params["orders"]:
+        number, title = clean(o["number"], 12), clean(o["title"], TITLE_LIMIT)
+        if "first_day" in o["kinds"]:
+            window = pickup_window(o.get("pickup_from"), o.get("pickup_until"), o.get("pickup_place"), locale)
+            line = t(locale, "pickup_opens", number=number, title=title, window=window or "")
+        else:
+            line = t(locale, "pickup_last", number=number, title=title,
+                     day=_day(_as_date(o["pickup_until"]), locale))
+        if o.get("due"):
+            line += t(locale, "pickup_due", due=format_money(o["due"]))
+        lines.append(line)
+    lines.append(t(locale, "pickup_how"))
+    return texts(lines, locale=locale, limit_messages=1)
+
+
+def _reconciliation(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None,
+                    tz: ZoneInfo) -> list[dict]:
+    report = params["report"]
+    lines = [t(locale, "recon_head", day=_day(_as_date(report["date"]), locale))]
+    through = report.get("statement_through")
+    lines.append(t(locale, "recon_statement", day=_day(_as_date(through), locale)) if through
+                 else t(locale, "recon_no_statement"))
+    for c in report["campaigns"]:
+        lines.append(t(locale, "recon_campaign", title=clean(c["title"], TITLE_LIMIT), code=c["code"],
+                       orders=c["orders"], total=format_money(c["total"])))
+        lines += _recon_figures(c, locale, names=True)
+    if len(report["campaigns"]) > 1:
+        totals = report["totals"]
+        lines.append(t(locale, "recon_totals", campaigns=len(report["campaigns"]), orders=totals["orders"],
+                       total=format_money(totals["total"])))
+        lines += _recon_figures(totals, locale, names=False)
+    return texts(lines, locale=locale)
+
+
+def _recon_figures(figures: dict[str, Any], locale: str, *, names: bool) -> list[str]:
+    def money(key: str) -> dict[str, Any]:
+        return {"count": figures[key]["count"], "amount": format_money(figures[key]["amount"])}
+
+    lines = [t(locale, "recon_paid", **money("paid")), t(locale, "recon_reported", **money("reported"))]
+    if figures["not_found"]["count"]:
+        lines.append(t(locale, "recon_not_found", **money("not_found")))
+        if names:
+            lines += [t(locale, "recon_transfer", number=clean(e["number"], 12), name=clean(e["name"]),
+                        last5=clean(e["last5"], 5), amount=format_money(e["amount"]))
+                      for e in figures["not_found"]["entries"]]
+    if figures["unpaid"]["count"]:
+        lines.append(t(locale, "recon_unpaid", **money("unpaid")))
+        if names:
+            lines += [t(locale, "recon_buyer", number=clean(e["number"], 12), name=clean(e["name"]),
+                        amount=format_money(e["amount"])) for e in figures["unpaid"]["entries"]]
+    lines.append(t(locale, "recon_not_picked_up", count=figures["not_picked_up"]["count"]))
+    return lines
+
+
+def _low_stock(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None, tz: ZoneInfo) -> list[dict]:
+    sold, cap, title = params["sold"], params["cap"], ""
+    if campaign is not None:  # the figures as they are now, not when the alert was queued
+        title = campaign["title"]
+        current = next((i for i in campaign["items"] if i["label"] == params["label"]), None)
+        if current is not None and current.get("stock"):
+            sold, cap = current["sold"], current["stock"]
+    return [text_message(t(locale, "low_stock", title=clean(title, TITLE_LIMIT),
+                           item=item_name(params["label"], params["name"]), sold=sold, cap=cap,
+                           percent=sold * 100 // cap if cap else 100))]
+
+
+_SCHEDULED = {
+    "campaign_closed_group": _closed_group,
+    "closing_soon_group": _closing_soon_group,
+    "unpaid_reminder": _unpaid,
+    "pickup_reminder": _pickup,
+    "daily_reconciliation": _reconciliation,
+    "low_stock": _low_stock,
+}

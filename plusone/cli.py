@@ -32,7 +32,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from plusone.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # force: python-escpos configures logging on import, which would silence ours.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     settings = Settings.validated(**{**settings.__dict__, "demo": args.demo})
     mode = "sandbox (no LINE channel configured)" if settings.sandbox else "LINE"
     print(f"PlusOne on http://{args.host}:{args.port}/  mode: {mode}  database: {urlsplit(settings.database_url).scheme}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # (variable, default, what it does)
@@ -25,6 +26,11 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PLUSONE_SHOP_NAME", "PlusOne 團購", "shop name on receipts and pages"),
     ("PLUSONE_SHOP_ADDRESS", "", "shop address on receipts"),
     ("PLUSONE_SCHEDULER", "on", "off runs a process without scheduled jobs"),
+    ("PLUSONE_SCHEDULER_TICK_S", "60", "seconds between runs of the frequent jobs (closing due campaigns, alerts)"),
+    ("PLUSONE_CLOSING_SOON_PUSH", "off", "on: push 'closing in an hour' to each group (billed per group member)"),
+    ("PLUSONE_UNPAID_REMINDER_AT", "20:00", "shop time of the daily unpaid reminders to buyers; off disables them"),
+    ("PLUSONE_PICKUP_REMINDER_AT", "10:00", "shop time of the pickup reminders to buyers; off disables them"),
+    ("PLUSONE_RECONCILIATION_AT", "21:00", "shop time of the daily reconciliation to hosts; off disables it"),
 )
 
 LOCALES = ("zh-TW", "en")
@@ -50,7 +56,14 @@ class Settings:
     currency: str = "TWD"
     shop_name: str = "PlusOne 團購"
     shop_address: str = ""
-    scheduler: bool = True
+    # The server reads PLUSONE_SCHEDULER (default on); code that builds Settings itself
+    # (tests, tools) gets no background jobs unless it asks for them.
+    scheduler: bool = False
+    scheduler_tick_s: float = 60.0
+    closing_soon_push: bool = False
+    unpaid_reminder_at: time | None = time(20, 0)
+    pickup_reminder_at: time | None = time(10, 0)
+    reconciliation_at: time | None = time(21, 0)
     demo: bool = False
 
     @property
@@ -84,7 +97,12 @@ class Settings:
             currency=get("PLUSONE_CURRENCY"),
             shop_name=get("PLUSONE_SHOP_NAME"),
             shop_address=get("PLUSONE_SHOP_ADDRESS"),
-            scheduler=get("PLUSONE_SCHEDULER").lower() not in ("off", "0", "false", "no"),
+            scheduler=_switch(get("PLUSONE_SCHEDULER")),
+            scheduler_tick_s=get("PLUSONE_SCHEDULER_TICK_S"),
+            closing_soon_push=_switch(get("PLUSONE_CLOSING_SOON_PUSH")),
+            unpaid_reminder_at=get("PLUSONE_UNPAID_REMINDER_AT"),
+            pickup_reminder_at=get("PLUSONE_PICKUP_REMINDER_AT"),
+            reconciliation_at=get("PLUSONE_RECONCILIATION_AT"),
         )
         values.update(overrides)
         return cls.validated(**values)
@@ -106,4 +124,34 @@ class Settings:
             ZoneInfo(values.get("timezone", "Asia/Taipei"))
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(f"PLUSONE_TIMEZONE {values.get('timezone')!r} is not a time zone") from None
+        try:
+            tick = float(values.get("scheduler_tick_s", 60.0))
+        except (TypeError, ValueError):
+            tick = 0.0
+        if not 0 < tick <= 3600:
+            raise SettingsError("PLUSONE_SCHEDULER_TICK_S must be a number of seconds, above 0 and at most 3600")
+        values["scheduler_tick_s"] = tick
+        for name, variable in (("unpaid_reminder_at", "PLUSONE_UNPAID_REMINDER_AT"),
+                               ("pickup_reminder_at", "PLUSONE_PICKUP_REMINDER_AT"),
+                               ("reconciliation_at", "PLUSONE_RECONCILIATION_AT")):
+            if name in values:
+                values[name] = _time_of_day(values[name], variable)
         return cls(**values)
+
+
+def _switch(value: str) -> bool:
+    return value.strip().lower() not in ("off", "0", "false", "no")
+
+
+def _time_of_day(value: object, variable: str) -> time | None:
+    """``HH:MM`` in the shop's zone, or ``off`` (None)."""
+    if value is None or isinstance(value, time):
+        return value
+    text = str(value).strip().lower()
+    if text in ("off", "0", "false", "no", ""):
+        return None
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise SettingsError(f"{variable} must be HH:MM (shop time) or off") from None

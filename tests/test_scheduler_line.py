@@ -1,0 +1,153 @@
+"""Scheduled messages end to end: the app in LINE mode against the fake Messaging API, jobs
+run with a clock the test controls (and, in the last tests, by the app's own scheduler)."""
+import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.messages import pick_list_texts
+from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign
+from commerce.db import utcnow
+from commerce.members import upsert_member
+from commerce.models import Campaign, Notification
+from commerce.ordering import Wanted, reserve
+from commerce.reports import pick_list
+from scheduler.jobs import close_due, remind_unpaid
+from tests.fake_line import GROUP_ID, fake_line_fixture, text_event  # noqa: F401
+from tests.line_app import line_app, post_events, settled
+
+HOST = "Uhost0000000000000000000000000001"
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+async def a_campaign_closing_at(closes_at, *, stock=50, title="草莓大福"):
+    """Opened an hour before its deadline, which may be in the past: the jobs' clock is the
+    test's, but delivery sends what is due by the real clock, so the test's times are real past."""
+    return await open_campaign(
+        CampaignSpec(title=title, items=[ItemSpec("A", "原味", 120, stock=stock)], closes_at=closes_at,
+                     group_ids=[GROUP_ID], host_line_user_id=HOST, announce=False),
+        now=min(utcnow(), closes_at - timedelta(hours=1)),
+    )
+
+
+async def buy(campaign, user, qty, name=None):
+    member = await upsert_member(user, name or user)
+    await reserve(campaign_id=campaign.id, member_id=member.id, wanted=[Wanted("A", qty)],
+                  now=campaign.closes_at - timedelta(minutes=30))
+
+
+def last_eight_pm_in_taipei():
+    now = utcnow().astimezone(TAIPEI)
+    today = now.replace(hour=20, minute=0, second=0, microsecond=0)
+    return today if today <= now else today - timedelta(days=1)
+
+
+def to(fake_line, recipient):
+    return [p for p in fake_line.pushes if p.body["to"] == recipient]
+
+
+async def test_the_host_gets_the_pick_list_once_the_group_hears_once_and_a_late_plus_one_is_refused(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    deadline = utcnow() - timedelta(minutes=1)
+    campaign = await a_campaign_closing_at(deadline)
+    await buy(campaign, "Ubuyer01", 2)
+    await buy(campaign, "Ubuyer02", 1)
+
+    runs = [await close_due(deadline), await close_due(deadline + timedelta(seconds=30))]
+    await settled()
+    late = text_event("+1", user_id="Ubuyer03")
+    await post_events(client, [late])
+    await settled()
+
+    assert runs == [2, 0]
+    [pick] = to(fake_line, HOST)
+    assert pick.messages[0]["text"].split("\n")[:4] == [f"📦 揀貨單：草莓大福（團號 {campaign.code}）", "【總數】",
+                                                        "A 原味 ×3", "【每位買家】共 2 位"]
+    [notice] = to(fake_line, GROUP_ID)
+    assert notice.messages[0]["text"].startswith("🔔「草莓大福」已結單")
+    [answer] = [r for r in fake_line.replies if r.body["replyToken"] == late["replyToken"]]
+    assert answer.messages[0]["text"] == "「草莓大福」已結單，無法再下單或更改囉。"
+    assert (await Campaign.get(id=campaign.id)).status == "closed"
+
+
+async def test_a_long_pick_list_arrives_in_several_pushes_each_within_lines_limits(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line))
+    deadline = utcnow() - timedelta(minutes=1)
+    campaign = await a_campaign_closing_at(deadline, stock=None)
+    for n in range(1100):
+        await buy(campaign, f"Ubuyer{n:04d}", 1 + n % 3, name=f"買家{n:03d}" + "名" * 16)
+    expected = pick_list_texts(await pick_list(campaign.id), "zh-TW")
+
+    await close_due(deadline)
+    await settled()
+
+    chunks = to(fake_line, HOST)
+    assert len(expected) > 5 and [len(c.messages) for c in chunks] == [5] * (len(expected) // 5) + (
+        [len(expected) % 5] if len(expected) % 5 else [])
+    assert [m["text"] for c in chunks for m in c.messages] == expected
+    assert max(len(m["text"].encode("utf-16-le")) // 2 for c in chunks for m in c.messages) <= 5000
+    note = await Notification.get(template="pick_list")
+    assert (note.status, note.billed) == ("sent", len(chunks))
+
+
+async def test_unpaid_reminders_reach_each_buyer_once_however_often_the_job_runs(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line))
+    evening = last_eight_pm_in_taipei()
+    deadline = evening - timedelta(hours=1)
+    campaign = await a_campaign_closing_at(deadline)
+    buyers = [f"Ubuyer{n:02d}" for n in range(5)]
+    for user in buyers:
+        await buy(campaign, user, 1)
+    await close_due(deadline)
+
+    runs = await asyncio.gather(*[remind_unpaid(evening + timedelta(seconds=s)) for s in range(3)])
+    await settled()
+
+    assert sorted(runs) == [0, 0, 5]
+    assert sorted(p.body["to"] for p in fake_line.pushes if p.body["to"].startswith("Ubuyer")) == buyers
+    [reminder] = to(fake_line, "Ubuyer00")
+    assert [m["text"].split("\n")[0] for m in reminder.messages] == ["💰 付款提醒："]
+
+
+async def test_with_line_down_the_pick_list_waits_then_goes_out_once(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line))
+    deadline = utcnow() - timedelta(minutes=1)
+    await a_campaign_closing_at(deadline)
+    await fake_line.down()
+
+    await close_due(deadline)
+    await asyncio.sleep(1.5)
+    failed_attempts = (await Notification.get(template="pick_list")).attempts
+    await close_due(deadline + timedelta(seconds=30))
+    await fake_line.up()
+    await settled()
+
+    assert failed_attempts >= 1
+    assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
+    assert await Notification.filter(status="sent").count() == 2
+
+
+async def test_the_apps_own_scheduler_closes_a_campaign_at_its_deadline(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line, scheduler=True, scheduler_tick_s=0.2, unpaid_reminder_at=None,
+                                  pickup_reminder_at=None, reconciliation_at=None))
+    campaign = await a_campaign_closing_at(utcnow() + timedelta(seconds=1))
+
+    for _ in range(100):
+        if to(fake_line, HOST):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # a few more ticks: nothing more may arrive
+
+    assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
+    closed = await Campaign.get(id=campaign.id)
+    assert closed.status == "closed" and closed.closed_at - closed.closes_at < timedelta(seconds=1)
+
+
+async def test_with_the_scheduler_off_nothing_closes_on_its_own(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line, scheduler=False, scheduler_tick_s=0.1))
+    campaign = await a_campaign_closing_at(utcnow() + timedelta(seconds=0.3))
+
+    await asyncio.sleep(1.0)
+
+    assert (await Campaign.get(id=campaign.id)).status == "open"
+    assert fake_line.pushes == []
