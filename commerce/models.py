@@ -96,6 +96,7 @@ class Order(Model):
     class Meta:
         table = "orders"
         unique_together = (("campaign", "member"),)
+        indexes = (("member_id", "status"),)  # a buyer's open orders (counter lookup)
 
     @property
     def number(self) -> str:
@@ -116,7 +117,7 @@ class OrderLine(Model):
 
     class Meta:
         table = "order_lines"
-        indexes = (("item_id", "status", "id"),)
+        indexes = (("item_id", "status", "id"), ("order_id", "id"))
 
 
 class StockMovement(Model):
@@ -150,6 +151,7 @@ class Payment(Model):
 
     class Meta:
         table = "payments"
+        indexes = (("order_id", "id"),)
 
 
 class BankStatementLine(Model):

@@ -18,9 +18,9 @@ from commerce.money import change_due, parse_amount
 from commerce.payments import METHODS
 
 
-async def _item_for(*, item_id: int | None, barcode: str | None, campaign_id: int | None) -> Item:
+async def _item_for(*, item_id: int | None, barcode: str | None, campaign_id: int | None, at: str = "") -> Item:
     if item_id is None and not barcode:
-        raise InvalidInput("give a barcode or an item_id", field="barcode")
+        raise InvalidInput("give a barcode or an item_id", field=f"{at}barcode")
     query = Item.filter(id=item_id) if item_id is not None else Item.filter(barcode=str(barcode).strip())
     if campaign_id is not None:
         query = query.filter(campaign_id=campaign_id)
@@ -29,7 +29,7 @@ async def _item_for(*, item_id: int | None, barcode: str | None, campaign_id: in
     item = await query.order_by("-id").first()
     if item is None:
         raise NotFound("no such item" + ("" if campaign_id is None else " in this campaign"),
-                       field="barcode" if item_id is None else "item_id")
+                       field=at + ("barcode" if item_id is None else "item_id"))
     return item
 
 
@@ -44,9 +44,9 @@ async def _sell(conn, order_id: int, item: Item, qty: int, source: str, actor: s
     return line
 
 
-def _qty(qty: object) -> int:
+def _qty(qty: object, at: str = "") -> int:
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 999:
-        raise InvalidInput("qty must be 1–999", field="qty")
+        raise InvalidInput("qty must be 1–999", field=f"{at}qty")
     return qty
 
 
@@ -89,8 +89,9 @@ async def walk_in_sale(*, lines: Sequence[SaleLine], payments: Sequence[SalePaym
     Raises SoldOut, NotFound, InvalidInput (payments must add up to the total)."""
     if not lines:
         raise InvalidInput("nothing to sell", field="lines")
-    resolved = [(await _item_for(item_id=l.item_id, barcode=l.barcode, campaign_id=None), _qty(l.qty))
-                for l in lines]
+    resolved = [(await _item_for(item_id=l.item_id, barcode=l.barcode, campaign_id=None, at=f"lines[{i}]."),
+                 _qty(l.qty, f"lines[{i}]."))
+                for i, l in enumerate(lines)]
     total = sum(item.price * qty for item, qty in resolved)
     checked = []
     for i, p in enumerate(payments):

@@ -24,6 +24,69 @@ def _op(summary: str, role: str | None, *, body: str | None = None, ok: int = 20
 
 
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, description: str, *, required: bool = False, fmt: str | None = None) -> dict[str, Any]:
+    schema = {"type": "string"} | ({"format": fmt} if fmt else {})
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def _counter_schemas() -> dict[str, Any]:
+    item_ref = {"type": "object", "description": "a barcode, or an item_id; qty defaults to 1", "properties": {
+        "barcode": {"type": "string"}, "item_id": {"type": "integer"}, "qty": {"type": "integer", "minimum": 1}}}
+    payment = {"type": "object", "required": ["method", "amount"], "properties": {
+        "method": {"enum": ["cash", "card", "linepay", "jkopay", "transfer"]},
+        "amount": {"type": "integer", "minimum": 1},
+        "tendered": {"type": ["integer", "null"], "description": "cash handed over; the answer carries the change"}}}
+    return {
+        "ItemRef": item_ref,
+        "NewPayment": payment,
+        "Handover": {"type": "object", "properties": {"force": {
+            "type": "boolean", "default": False, "description": "hand over with a balance due (manager only)"}}},
+        "NewSale": {"type": "object", "required": ["lines", "payments"], "properties": {
+            "lines": {"type": "array", "items": item_ref}, "payments": {"type": "array", "items": payment}}},
+        "VoidTransfer": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}},
+    }
+
+
+def _counter_paths() -> dict[str, Any]:
+    statement = _op("Import a bank statement CSV (Big5 or UTF-8; ROC or ISO dates): stores its credit lines and "
+                    "confirms the reported transfers each matches by last five digits and amount within 3 days; "
+                    "answers {batch, matched, ambiguous, unmatched, duplicates}", "manager")
+    statement["requestBody"] = {"required": True, "content": {
+        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        "text/csv": {"schema": {"type": "string"}}}}
+    statement["parameters"] = [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}]
+    handover = _op("Hand the order over (409 balance_due unless a manager sends force; 409 already_handed_over); "
+                   "answers {handover, order}", "cashier", body="Handover", ok=201, params=(NUMBER,))
+    handover["requestBody"]["required"] = False
+    return {
+        "/api/lookup": {"get": _op("Find buyers and their open orders by phone (full or last 3+ digits), order number, "
+                                   "pickup QR token or name", "cashier",
+                                   params=(_query("q", "what was typed or scanned", required=True),))},
+        "/api/orders/{number}": {"get": _op("An order with lines, payments, total, paid, balance", "cashier",
+                                            params=(NUMBER,))},
+        "/api/orders/{number}/lines": {"post": _op(
+            "Add an item on the spot from the campaign's shared stock (409 sold_out); answers {line, order}",
+            "cashier", body="ItemRef", ok=201, params=(NUMBER,))},
+        "/api/orders/{number}/payments": {"post": _op(
+            "Take a payment (409 overpayment beyond the balance); answers the payment with change and balance",
+            "cashier", body="NewPayment", ok=201, params=(NUMBER,))},
+        "/api/orders/{number}/handover": {"post": handover},
+        "/api/sales": {"post": _op("A walk-in sale of leftovers, paid in full (payments must add up to the total); "
+                                   "answers the order", "cashier", body="NewSale", ok=201)},
+        "/api/sales/leftovers": {"get": _op("Items with stock left that a walk-in may buy", "cashier")},
+        "/api/transfers": {"get": _op("Transfers by status (reported by default)", "manager",
+                                      params=(_query("status", "reported, confirmed or void"),))},
+        "/api/transfers/{id}/confirm": {"post": _op("Confirm a reported transfer", "manager", params=(ID,))},
+        "/api/transfers/{id}/void": {"post": _op("Void a transfer the bank never showed", "manager",
+                                                 body="VoidTransfer", params=(ID,))},
+        "/api/bank-statements": {"post": statement},
+        "/api/reports/daily": {"get": _op("Takings by method and by item, orders and pickups of one day", "manager",
+                                          params=(_query("date", "YYYY-MM-DD in the shop's zone; default today",
+                                                         fmt="date"),))},
+    }
 
 
 def document() -> dict[str, Any]:
@@ -48,7 +111,7 @@ def document() -> dict[str, Any]:
                     "pickup_until": {"type": ["string", "null"], "format": "date"},
                     "pickup_place": {"type": "string"}, "items": {"type": "array", "items": item},
                     "announce": {"type": "boolean", "default": True}}},
-            },
+            } | _counter_schemas(),
         },
         "paths": {
             "/api/campaigns": {"post": _op("Open a campaign and queue its announcement", "manager", body="NewCampaign", ok=201)},
@@ -62,5 +125,5 @@ def document() -> dict[str, Any]:
                 params=({"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},))},
             "/api/print-jobs/{id}": {"get": _op("A print job with its last error and attempts", "cashier", params=(ID,))},
             "/api/openapi.json": {"get": _op("This document", None, errors=())},
-        },
+        } | _counter_paths(),
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from commerce.db import close_db, fetch, init_db
-from pickup_counter import api_campaigns, api_receipts
+from pickup_counter import api_campaigns, api_counter, api_manager, api_receipts
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
 from plusone.settings import Settings
@@ -119,6 +119,27 @@ async def _bot(app: web.Application):
         await line.close()
 
 
+async def _scheduler(app: web.Application):
+    """Scheduled jobs (PLUSONE_SCHEDULER), started in the loop after the database and the bot,
+    stopped before them. Jobs claim their work in the database: any number of processes may run them."""
+    settings = app[SETTINGS]
+    if not settings.scheduler:
+        yield
+        return
+    from scheduler.jobs import plan
+    from scheduler.runner import Scheduler
+
+    runner = Scheduler(
+        plan(tz=settings.tz, tick_s=settings.scheduler_tick_s, closing_soon_push=settings.closing_soon_push,
+             unpaid_at=settings.unpaid_reminder_at, pickup_at=settings.pickup_reminder_at,
+             reconciliation_at=settings.reconciliation_at),
+        tz=settings.tz, on_queued=app[BOT].delivery.wake,
+    )
+    runner.start()
+    yield
+    await runner.stop()
+
+
 async def healthz(request: web.Request) -> web.Response:
     from tortoise import connections
 
@@ -150,8 +171,11 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.cleanup_ctx.append(_print_retries)
     _bot_parts(app, settings)
     app.cleanup_ctx.append(_bot)
+    app.cleanup_ctx.append(_scheduler)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_routes(api_campaigns.routes)
     app.router.add_routes(api_receipts.routes)
+    app.router.add_routes(api_counter.routes)
+    app.router.add_routes(api_manager.routes(settings.tz))
     return app
