@@ -2,11 +2,44 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import sys
+
+import aiohttp
 
 from commerce.models import InboundEvent, Notification
 from plusone.app import create_app
 from plusone.settings import Settings
 from tests.fake_line import ACCESS_TOKEN, CHANNEL_SECRET, make_webhook_body, webhook_headers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def serve_line_mode(db_url: str, fake_line, port: int, **env_extra: str):
+    """`plusone serve` as a subprocess in LINE mode against the fake Messaging API; returns
+    the process once /healthz answers 200."""
+    env = {**os.environ, "PLUSONE_DATABASE_URL": db_url, "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+           "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "PLUSONE_LINE_API_BASE": fake_line.base_url, **env_extra}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plusone.cli", "serve", "--port", str(port),
+                                                env=env, stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    proc.kill()
+    await proc.wait()
+    raise AssertionError("server did not start")
 
 
 def line_settings(db_url: str, fake_line, **extra) -> Settings:

@@ -1,43 +1,15 @@
 """Nothing acknowledged is lost: the server is SIGKILLed in the middle of a burst."""
 import asyncio
-import os
 import signal
-import socket
-import sys
 
 import aiohttp
 
 from commerce.campaigns import ItemSpec
 from commerce.models import InboundEvent, OrderLine
 from tests.factories import a_campaign
-from tests.fake_line import (ACCESS_TOKEN, CHANNEL_SECRET, GROUP_ID, fake_line_fixture,  # noqa: F401
-                             make_webhook_body, text_event, webhook_headers)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start_server(db_url: str, fake_line, port: int):
-    env = {**os.environ, "PLUSONE_DATABASE_URL": db_url, "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-           "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "PLUSONE_LINE_API_BASE": fake_line.base_url}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plusone.cli", "serve", "--port", str(port),
-                                                env=env, stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.kill()
-    await proc.wait()
-    raise AssertionError("server did not start")
+from tests.line_app import free_port, serve_line_mode
+from tests.fake_line import (GROUP_ID, fake_line_fixture, make_webhook_body, text_event,  # noqa: F401
+                             webhook_headers)
 
 
 async def post(session, url, event) -> int:
@@ -62,7 +34,7 @@ async def test_every_acknowledged_event_survives_a_sigkill_and_the_rest_apply_on
     port = free_port()
     url = f"http://127.0.0.1:{port}/line/webhook"
     events = [text_event("+1", user_id=f"Ucrash{i:04d}") for i in range(400)]
-    server = await start_server(db, fake_line, port)
+    server = await serve_line_mode(db, fake_line, port)
 
     statuses: dict[str, int] = {}
     killed = False
@@ -83,7 +55,7 @@ async def test_every_acknowledged_event_survives_a_sigkill_and_the_rest_apply_on
     lost = [e for e in events if statuses[e["webhookEventId"]] != 200]
     assert 120 <= len(acked) < 400 and lost, "the kill must land mid-burst"
 
-    server = await start_server(db, fake_line, port)
+    server = await serve_line_mode(db, fake_line, port)
     try:
         await wait_applied()
         for event in acked:

@@ -1,13 +1,9 @@
 """Two `plusone serve` processes on one PostgreSQL, each running the scheduler, against one
 fake LINE API: every message is sent once."""
 import asyncio
-import os
 import signal
-import socket
-import sys
 from datetime import timedelta
 
-import aiohttp
 import pytest
 
 from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign
@@ -16,40 +12,19 @@ from commerce.members import upsert_member
 from commerce.models import Campaign
 from commerce.ordering import Wanted, reserve
 from tests.conftest import PG_URL
-from tests.fake_line import ACCESS_TOKEN, CHANNEL_SECRET, GROUP_ID, fake_line_fixture  # noqa: F401
+from tests.fake_line import GROUP_ID, fake_line_fixture  # noqa: F401
+from tests.line_app import free_port, serve_line_mode
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need PostgreSQL (SQLite: one process per file)")
 
 HOST = "Uhost0000000000000000000000000001"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def serve(db_url: str, fake_line, port: int):
-    env = {**os.environ, "PLUSONE_DATABASE_URL": db_url, "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-           "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN, "PLUSONE_LINE_API_BASE": fake_line.base_url,
-           "PLUSONE_SCHEDULER": "on", "PLUSONE_SCHEDULER_TICK_S": "0.3",
-           "PLUSONE_UNPAID_REMINDER_AT": "00:00",  # due all day, so it runs right after the close
-           "PLUSONE_PICKUP_REMINDER_AT": "off", "PLUSONE_RECONCILIATION_AT": "off"}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "plusone.cli", "serve", "--port", str(port),
-                                                env=env, stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.PIPE)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return proc
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.kill()
-    await proc.wait()
-    raise AssertionError("server did not start")
+    return await serve_line_mode(
+        db_url, fake_line, port, PLUSONE_SCHEDULER="on", PLUSONE_SCHEDULER_TICK_S="0.3",
+        PLUSONE_UNPAID_REMINDER_AT="00:00",  # due all day, so it runs right after the close
+        PLUSONE_PICKUP_REMINDER_AT="off", PLUSONE_RECONCILIATION_AT="off")
 
 
 async def test_two_servers_with_the_scheduler_send_one_pick_list_one_notice_and_one_reminder_per_buyer(db, fake_line):
@@ -74,9 +49,10 @@ async def test_two_servers_with_the_scheduler_send_one_pick_list_one_notice_and_
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
-        logs = [(await s.communicate())[1].decode() for s in servers]
+        for server in servers:
+            await server.wait()
 
-    assert [s.returncode for s in servers] == [0, 0], logs
+    assert [s.returncode for s in servers] == [0, 0]
     to = sorted(p.body["to"] for p in fake_line.pushes)
     assert to == sorted([HOST, GROUP_ID, *buyers])
     closed = await Campaign.get(id=campaign.id)
