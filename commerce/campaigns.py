@@ -15,7 +15,7 @@ from commerce import outbox, stock
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
 from commerce.members import ensure_group, upsert_member
-from commerce.models import Campaign, CampaignGroup, Item, OrderLine
+from commerce.models import Campaign, CampaignGroup, Item, Order, OrderLine
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _LABEL = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -161,6 +161,9 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "") ->
 async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
     """Cancel a campaign: every active line is cancelled and its stock returned."""
     async with in_transaction() as conn:
+        # Lock order (commerce.ordering): every order row of the campaign first, in id order,
+        # so a buyer cancelling at the same moment waits instead of deadlocking with us.
+        await Order.select_for_update().filter(campaign_id=campaign_id).order_by("id")  # not values_list: it drops FOR UPDATE
         changed = await Campaign.filter(id=campaign_id, status__in=("open", "closed")).update(
             status="cancelled", closed_at=now
         )
@@ -170,7 +173,10 @@ async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -
             raise InvalidState("this campaign is already cancelled")
         lines = await OrderLine.filter(item__campaign_id=campaign_id, status__in=("reserved", "waitlisted"))
         for line in lines:
-            await OrderLine.filter(id=line.id).update(status="cancelled")
+            # Conditional: a buyer cancelling this line at the same moment must not make us
+            # release its stock a second time.
+            if not await OrderLine.filter(id=line.id, status=line.status).update(status="cancelled"):
+                continue
             if line.status == "reserved":
                 await stock.release(conn, line.item_id, line.qty)
                 await stock.record(conn, line.item_id, line.id, -line.qty, "cancel", actor, now)

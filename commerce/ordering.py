@@ -2,7 +2,8 @@
 
 Each service is one transaction. The hot path (``reserve``) is written as a few
 plain SQL statements: a flash sale runs it thousands of times a second.
-Lock order on PostgreSQL: the buyer's order row (upsert), then item rows by id.
+Lock order on PostgreSQL, for every writer: order rows first (reserve's upsert, cancel's
+FOR UPDATE, a campaign cancel's FOR UPDATE in id order), then item rows, then lines.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tortoise.transactions import in_transaction
 from commerce import outbox, stock
 from commerce.db import execute, fetch
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
+from commerce.models import Order
 
 MAX_QTY = 99
 ACTIVE = ("reserved", "waitlisted")
@@ -182,6 +184,8 @@ async def cancel(
     if qty is not None:
         _check_qty(qty)
     async with in_transaction() as conn:
+        # Lock order (see module docstring): the order row first, then items and lines.
+        await Order.select_for_update().filter(id=order_id)  # (values_list would drop FOR UPDATE)
         if require_open:
             rows = await fetch(conn, "SELECT campaign_id FROM orders WHERE id = ?", order_id)
             if not rows:

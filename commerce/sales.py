@@ -62,6 +62,10 @@ async def add_on(*, order_id: int, qty: int = 1, item_id: int | None = None, bar
         raise InvalidState(f"this order is {order.status}")
     item = await _item_for(item_id=item_id, barcode=barcode, campaign_id=order.campaign_id)
     async with in_transaction() as conn:
+        # Re-read under the order's row lock: a handover or cancel may have just happened.
+        locked = await Order.select_for_update().get(id=order_id)
+        if locked.status != "open":
+            raise InvalidState(f"this order is {locked.status}")
         if await Campaign.filter(id=item.campaign_id, status="cancelled").exists():
             raise InvalidState("this campaign was cancelled")
         line = await _sell(conn, order_id, item, qty, "addon", actor, now)

@@ -243,3 +243,46 @@ async def test_an_idempotency_key_is_claimed_once_and_then_replayed(db, now):
     assert (replay.status, replay.body) == (201, {"id": 7})
     with pytest.raises(KeyInUse):
         await begin("s", "k", "other-body", now=now)
+
+
+async def test_cancelling_a_campaign_while_buyers_cancel_releases_each_unit_once(db, now):
+    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=40))
+    buyers = await members(30)
+    bookings = [await reserve(campaign_id=campaign.id, member_id=m.id, wanted=[Wanted("A", 1)], now=now)
+                for m in buyers]
+    from commerce.ordering import cancel
+
+    results = await asyncio.gather(
+        cancel_campaign(campaign.id, now=now),
+        *[cancel(order_id=b.order_id, now=now) for b in bookings],
+        return_exceptions=True,
+    )
+
+    assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, NotFound)]
+    item = await Item.get(campaign_id=campaign.id)
+    assert item.sold == 0
+    assert sum(m.delta for m in await StockMovement.filter(item_id=item.id)) == 0
+
+
+async def test_an_add_on_to_an_order_already_handed_over_is_refused_and_writes_nothing(shop, now):
+    order_id = shop[3]
+    await record_payment(order_id=order_id, method="cash", amount=240, actor="mei", now=now)
+    await hand_over(order_id=order_id, actor="mei", now=now)
+
+    with pytest.raises(InvalidState):
+        await add_on(order_id=order_id, barcode="471B", qty=1, actor="mei", now=now)
+
+    assert (await Item.get(barcode="471B")).sold == 0
+    assert await OrderLine.filter(order_id=order_id, source="addon").count() == 0
+
+
+async def test_a_transfer_report_goes_to_the_order_that_owes_exactly_that_amount(shop, now):
+    campaign, buyer, _, first_order = shop
+    second = await a_campaign(now, ItemSpec("X", "蛋糕", 500, stock=5), title="蛋糕")
+    later = await reserve(campaign_id=second.id, member_id=buyer.id, wanted=[Wanted("X", 1)], now=now)
+    from commerce.payments import order_for_transfer
+
+    assert await order_for_transfer(buyer.id, 240) == first_order  # owes exactly 240
+    assert await order_for_transfer(buyer.id, 999) == later.order_id  # no exact match: the newest
+    assert await order_for_transfer(buyer.id, 500, {campaign.id}) == first_order  # scoped to one campaign
+    assert await order_for_transfer(buyer.id, 240, {9999}) is None
