@@ -98,3 +98,18 @@ async def void_payment(payment_id: int, *, actor: str, reason: str, now: datetim
     if not changed and payment.status != "void":
         raise InvalidState(f"this payment is {payment.status}")
     return payment
+
+
+async def order_for_transfer(member_id: int, amount: int, campaign_ids: set[int] | None = None) -> int | None:
+    """The buyer's order a transfer report of ``amount`` is for: among their open campaign
+    orders with a balance due (within ``campaign_ids`` when given), one that still owes exactly
+    ``amount`` (before or after earlier reports), else the most recent. None if none owes."""
+    from commerce.orders import open_orders_of
+
+    orders = [o for o in await open_orders_of(member_id) if o["campaign"] and o["balance"] > 0]
+    if campaign_ids is not None:
+        orders = [o for o in orders if o["campaign"]["id"] in campaign_ids]
+    if not orders:
+        return None
+    exact = [o for o in orders if amount in (o["balance"], o["balance"] - o["reported"])]
+    return max(exact or orders, key=lambda o: o["id"])["id"]

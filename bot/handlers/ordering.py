@@ -16,7 +16,7 @@ from bot.grammar import (
     resolve_items,
 )
 from bot.handlers.lookup import (
-    Choice, actor, buyer, choose_campaign, closes_soon, is_open, item_dicts, items_of,
+    Choice, actor, buyer, choose_campaign, closes_soon, item_dicts, items_of,
     known_member, reply,
 )
 from bot.messages import (
@@ -208,8 +208,6 @@ async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
     if not old:
         return await on_order(intent, incoming, ctx) if isinstance(intent, Order) else []
     campaign = await Campaign.get(id=old[0].item.campaign_id)
-    if not is_open(campaign, ctx.now):
-        return reply(incoming, t(ctx.locale, "campaign_closed", title=clean(campaign.title, TITLE_LIMIT)))
     if isinstance(intent, Malformed):
         return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
     items = await items_of(campaign.id)
@@ -251,7 +249,7 @@ async def _apply_edit(old: list[OrderLine], wanted: dict[str, int], notes: dict[
                 break
             take = min(surplus, line.qty)
             await cancel(order_id=order_id, line_id=line.id, qty=take, now=ctx.now,
-                         actor=actor(incoming))
+                         actor=actor(incoming), require_open=True)
             surplus -= take
     extra = [Wanted(label, qty - sum(l.qty for l in by_label.get(label, [])), notes.get(label, ""))
              for label, qty in wanted.items()
@@ -268,14 +266,14 @@ async def on_unsend(incoming: Incoming, ctx: BotContext) -> list[dict]:
     old = await _lines_of_message(incoming)
     if not old:
         return []
-    campaign = await Campaign.get(id=old[0].item.campaign_id)
-    if not is_open(campaign, ctx.now):
-        return []
-    async with in_transaction():
-        for line in old:
-            try:
-                await cancel(order_id=line.order_id, line_id=line.id, now=ctx.now,
-                             actor=actor(incoming))
-            except NotFound:  # cancelled meanwhile
-                continue
+    try:
+        async with in_transaction():
+            for line in old:
+                try:
+                    await cancel(order_id=line.order_id, line_id=line.id, now=ctx.now,
+                                 actor=actor(incoming), require_open=True)
+                except NotFound:  # cancelled meanwhile
+                    continue
+    except CampaignClosed:  # after the deadline an unsend changes nothing (and cannot be answered)
+        pass
     return []
