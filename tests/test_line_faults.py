@@ -27,4 +27,4 @@ async def test_pushes_survive_500s_429s_and_an_outage_and_arrive_once(aiohttp_cl
     assert sorted(p.body["to"] for p in fake_line.pushes) == ["Cg1", "Cg2", "Cg3"]
     assert len({p.retry_key for p in fake_line.pushes}) == 3
     assert sum(1 for r in fake_line.requests if r.status in (500, 429)) >= 5
-    assert all(n.attempts >= 0 for n in notes) and any(n.attempts > 0 for n in notes)
+    assert any(n.attempts > 0 for n in notes)
