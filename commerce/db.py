@@ -68,8 +68,15 @@ async def init_db(db_url: str, *, upgrade: bool = True) -> TortoiseContext:
     return await Tortoise.init(config=tortoise_config(db_url), _enable_global_fallback=True)
 
 
-async def close_db() -> None:
-    await Tortoise.close_connections()
+async def close_db(ctx: TortoiseContext | None = None) -> None:
+    """Close the connections of ``ctx`` (what ``init_db`` returned) or of the current context.
+
+    Pass the context when you have it: with the global fallback, "current" may be another
+    one, and a connection left open is closed by the garbage collector on a dead loop."""
+    if ctx is not None:
+        await ctx.close_connections()
+    else:
+        await Tortoise.close_connections()
 
 
 def dialect() -> str:

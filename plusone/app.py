@@ -27,13 +27,13 @@ LINE = web.AppKey("line", object)
 
 async def _database(app: web.Application):
     settings = app[SETTINGS]
-    await init_db(settings.database_url)
+    ctx = await init_db(settings.database_url)
     if settings.demo:
         from plusone.demo import seed
 
         await seed(app)
     yield
-    await close_db()
+    await close_db(ctx)
 
 
 def make_print_queue(settings: Settings) -> "PrintQueue":

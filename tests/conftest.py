@@ -42,11 +42,11 @@ async def db_url(tmp_path):
 @pytest.fixture
 async def db(db_url):
     """Tortoise initialised on a fresh, migrated database."""
-    await init_db(db_url)
+    ctx = await init_db(db_url)
     try:
         yield db_url
     finally:
-        await close_db()
+        await close_db(ctx)
 
 
 @pytest.fixture
