@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from commerce import idempotency
+from commerce import idempotency, sessions
 from commerce.models import InboundEvent
 
 IDEMPOTENCY_KEYS_KEPT = timedelta(hours=24)
@@ -20,9 +20,10 @@ async def expire_inbound_events(before: datetime) -> int:
 
 
 async def tidy(now: datetime) -> dict[str, int]:
-    """Expire idempotency keys older than 24 h and applied events older than 7 days."""
+    """Expire idempotency keys older than 24 h, applied events older than 7 days, ended sessions."""
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
     return {
         "idempotency_keys": await idempotency.expire(now - IDEMPOTENCY_KEYS_KEPT),
         "inbound_events": await expire_inbound_events(now - INBOUND_EVENTS_KEPT),
+        "staff_sessions": await sessions.purge(now),
     }

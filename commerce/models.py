@@ -195,6 +195,34 @@ class StaffUser(Model):
         table = "staff_users"
 
 
+class StaffSession(Model):
+    # A signed-in browser: the cookie holds a random token, only its SHA-256 is stored.
+    # Rows are shared by every process, so a logout or an expiry holds everywhere.
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user = fields.ForeignKeyField("commerce.StaffUser", related_name="sessions")
+    csrf = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "staff_sessions"
+
+
+class LoginAttempt(Model):
+    # One sign-in attempt, kept to rate-limit guessing per username and per address.
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64)
+    address = fields.CharField(max_length=64)
+    ok = fields.BooleanField()
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_attempts"
+        indexes = (("username", "at"), ("address", "at"))
+
+
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from commerce.errors import InvalidInput
-from commerce.models import ApiToken, StaffUser
+from commerce.models import ApiToken, StaffSession, StaffUser
 
 ROLES = ("cashier", "manager", "admin")
 _hasher = PasswordHasher()
@@ -25,7 +25,7 @@ def _role(role: str) -> str:
 
 
 async def add_staff(username: str, password: str, role: str) -> StaffUser:
-    """Create a staff login, or reset its password and role. Passwords: 8+ characters."""
+    """Create a staff login, or reset its password and role (ending its sessions). Passwords: 8+ characters."""
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise InvalidInput("username is required", field="username")
@@ -37,6 +37,7 @@ async def add_staff(username: str, password: str, role: str) -> StaffUser:
     )
     if not created:
         await StaffUser.filter(id=user.id).update(password_hash=hashed, role=_role(role), active=True)
+        await StaffSession.filter(user_id=user.id).delete()  # a reset ends every open sign-in
     return await StaffUser.get(id=user.id)
 
 

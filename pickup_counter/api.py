@@ -57,7 +57,7 @@ def require(request: web.Request, role: str) -> str:
     """The caller's role, if at least ``role``; 401 without credentials, 403 below it."""
     have = request.get(ROLE)
     if have is None:
-        raise Unauthorized("send Authorization: Bearer TOKEN")
+        raise Unauthorized("sign in, or send Authorization: Bearer TOKEN")
     if not role_at_least(have, role):
         raise Forbidden(f"this needs the {role} role")
     return have

@@ -1,0 +1,109 @@
+"""Staff sign-in sessions and the login rate limit.
+
+A session is a random token (the browser's cookie) whose SHA-256 is stored with the user,
+a CSRF token and two clocks: it ends after ``IDLE`` without use or ``LIFETIME`` after
+sign-in, whichever comes first. Rows live in the database, so every process sees a
+logout at once. Failed sign-ins are counted per username and per address: after
+``MAX_FAILS_PER_USER`` (or ``MAX_FAILS_PER_ADDRESS``) failures in ``WINDOW`` the next try is
+refused until the oldest of them ages out, whatever the password.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from commerce.errors import DomainError
+from commerce.models import LoginAttempt, StaffSession, StaffUser
+from commerce.staff import check_login
+
+IDLE = timedelta(hours=4)
+LIFETIME = timedelta(hours=12)
+TOUCH_EVERY = timedelta(minutes=1)  # write last_seen_at at most this often
+WINDOW = timedelta(minutes=15)
+MAX_FAILS_PER_USER = 5
+MAX_FAILS_PER_ADDRESS = 20
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    user_id: int
+    username: str
+    role: str
+    csrf: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _fails(now: datetime, **where) -> list[datetime]:
+    since = now - WINDOW
+    last_ok = await LoginAttempt.filter(ok=True, at__gte=since, **where).order_by("-at").first()
+    if last_ok is not None:
+        since = last_ok.at
+    return [a.at for a in await LoginAttempt.filter(ok=False, at__gte=since, **where).order_by("at")]
+
+
+async def retry_after(username: str, address: str, *, now: datetime) -> int:
+    """Seconds until this username and address may try again (0: now)."""
+    waits = [0.0]
+    for fails, limit in ((await _fails(now, username=username.strip()[:64]), MAX_FAILS_PER_USER),
+                         (await _fails(now, address=address[:64]), MAX_FAILS_PER_ADDRESS)):
+        if len(fails) >= limit:
+            waits.append((fails[-limit] + WINDOW - now).total_seconds())
+    return max(0, int(max(waits)) + (1 if max(waits) > 0 else 0))
+
+
+async def sign_in(username: str, password: str, *, address: str, now: datetime) -> tuple[str, Session] | None:
+    """(cookie token, session) for a right password; None for a wrong one.
+
+    Raises TooManyAttempts (with ``retry_after`` seconds) while rate-limited; the password
+    is then not even checked, so guessing gains nothing."""
+    username = (username or "").strip()[:64]
+    wait = await retry_after(username, address, now=now)
+    if wait:
+        raise TooManyAttempts("too many failed sign-ins; try again later", retry_after=wait)
+    user = await check_login(username, password)
+    await LoginAttempt.create(username=username, address=address[:64], ok=user is not None, at=now)
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    row = await StaffSession.create(token_hash=_digest(token), user=user, csrf=secrets.token_urlsafe(24),
+                                    created_at=now, last_seen_at=now, expires_at=now + LIFETIME)
+    return token, Session(row.id, user.id, user.username, user.role, row.csrf)
+
+
+async def session_for(token: str, *, now: datetime) -> Session | None:
+    """The live session of this cookie token, touched; None if unknown, idle or expired."""
+    if not token:
+        return None
+    row = await StaffSession.get_or_none(token_hash=_digest(token)).prefetch_related("user")
+    if row is None or row.expires_at <= now or row.last_seen_at + IDLE <= now or not row.user.active:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        await StaffSession.filter(id=row.id).update(last_seen_at=now)
+    return Session(row.id, row.user_id, row.user.username, row.user.role, row.csrf)
+
+
+async def sign_out(token: str) -> None:
+    await StaffSession.filter(token_hash=_digest(token)).delete()
+
+
+async def sign_out_user(user: StaffUser) -> int:
+    """End every session of a user (a reset password or a disabled login)."""
+    return await StaffSession.filter(user_id=user.id).delete()
+
+
+async def purge(now: datetime) -> int:
+    """Forget ended sessions and old attempts (housekeeping)."""
+    gone = await StaffSession.filter(expires_at__lte=now).delete()
+    gone += await StaffSession.filter(last_seen_at__lte=now - IDLE).delete()
+    return gone + await LoginAttempt.filter(at__lt=now - WINDOW * 4).delete()

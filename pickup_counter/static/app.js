@@ -1,0 +1,135 @@
+// Shared by every staff page: words, the API call (session + CSRF + Idempotency-Key),
+// DOM building that never parses buyer text as HTML, field errors, toasts and keys.
+"use strict";
+const PO = (() => {
+  const strings = JSON.parse(document.getElementById("strings").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  function t(key, params) {
+    let text = strings[key] ?? key;
+    for (const [k, v] of Object.entries(params || {})) text = text.split(`{${k}}`).join(String(v));
+    return text;
+  }
+
+  // crypto.randomUUID needs a secure context; a tablet on http://192.168… is not one.
+  function newKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // One call to /api. Writes carry the CSRF token and an Idempotency-Key: pass the same
+  // `key` when retrying one action, so it is recorded once. Resolves to {ok, status, data};
+  // a failure has data.error = {code, message, field?}. A lost connection resolves with
+  // code "network"; an ended session goes back to the sign-in page.
+  async function api(method, path, { body, key } = {}) {
+    const headers = { Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin" };
+    if (method !== "GET") {
+      headers["X-CSRF-Token"] = csrf;
+      headers["Idempotency-Key"] = key || newKey();
+      if (body instanceof FormData) init.body = body;
+      else if (body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+    }
+    let resp;
+    try {
+      resp = await fetch(path, init);
+    } catch (e) {
+      return { ok: false, status: 0, data: { error: { code: "network", message: t("err.network") } } };
+    }
+    if (resp.status === 401) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      return { ok: false, status: 401, data: { error: { code: "unauthorized", message: t("err.session") } } };
+    }
+    let data = null;
+    try {
+      data = await resp.json();
+    } catch (e) {
+      data = { error: { code: "internal", message: t("err.internal") } };
+    }
+    if (!resp.ok && data && data.error && data.error.code === "csrf") data.error.message = t("err.csrf");
+    return { ok: resp.ok, status: resp.status, data };
+  }
+
+  // el("tr", {class: "x", dataset: {id: 1}}, "text", childNode…): strings become text nodes.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (v === true) node.setAttribute(k, "");
+      else node.setAttribute(k, v);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function money(amount) {
+    return t("money", { amount: Number(amount || 0).toLocaleString("en-US") });
+  }
+
+  let toastTimer = null;
+  function toast(message, kind = "ok") {
+    const box = document.getElementById("toast");
+    box.textContent = message;
+    box.className = `toast ${kind}`;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 6000 : 3000);
+  }
+
+  // Show an API error next to its field in `form` (by name or data-field), else at the form's
+  // [data-form-error] slot, else as a toast.
+  function showError(form, error) {
+    clearErrors(form);
+    const field = error.field && form && (form.querySelector(`[name="${CSS.escape(error.field)}"]`) ||
+      form.querySelector(`[data-field="${CSS.escape(error.field)}"]`));
+    const message = error.message || t("err.internal");
+    if (field) {
+      field.setAttribute("aria-invalid", "true");
+      const note = el("p", { class: "field-error", role: "alert" }, message);
+      field.insertAdjacentElement("afterend", note);
+      field.focus();
+      return;
+    }
+    const slot = form && form.querySelector("[data-form-error]");
+    if (slot) {
+      slot.textContent = message;
+      slot.hidden = false;
+    } else toast(message, "error");
+  }
+
+  function clearErrors(form) {
+    if (!form) return;
+    form.querySelectorAll(".field-error").forEach((n) => n.remove());
+    form.querySelectorAll('[aria-invalid="true"]').forEach((n) => n.removeAttribute("aria-invalid"));
+    form.querySelectorAll("[data-form-error]").forEach((n) => { n.textContent = ""; n.hidden = true; });
+  }
+
+  function typing(target) {
+    return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  }
+
+  // "/" focuses the page's search box; Esc is announced as a "po:escape" event.
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "/" && !typing(ev.target)) {
+      const search = document.querySelector("[data-search]");
+      if (search) {
+        ev.preventDefault();
+        search.focus();
+        search.select();
+      }
+    } else if (ev.key === "Escape") {
+      document.dispatchEvent(new CustomEvent("po:escape", { detail: { target: ev.target } }));
+    }
+  });
+
+  return { t, api, el, money, toast, showError, clearErrors, newKey, csrf };
+})();

@@ -1,0 +1,2 @@
+"""Words of the manager pages: ``key: (zh-TW, en)``."""
+TEXT: dict[str, tuple[str, str]] = {}
