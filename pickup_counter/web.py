@@ -117,7 +117,7 @@ def page(template: str, *, role: str = "cashier", areas: tuple[str, ...] = ()) -
         async def handler(request: web.Request) -> web.Response:
             session = request.get(SESSION)
             if session is None:
-                raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs)}")
+                raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
             ctx = base_context(request, *areas)
             if not role_at_least(session.role, role):
                 ctx["needed_role"] = role
