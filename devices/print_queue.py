@@ -16,6 +16,11 @@ transaction is open while the printer is being talked to: each step is one state
 
 A send that fails part-way (the printer lost power mid-job) is tried again in full:
 a torn receipt followed by a whole one beats no receipt.
+
+A "drawer" job (`enqueue_drawer`: no order, just the cash drawer pulse) is the record
+of who opened the till. It is tried once, at once, by `print_job`; if the printer does
+not take it, it fails for good. It is never retried: a drawer that springs open an hour
+later, once the printer is back, would open an unattended till.
 """
 
 from __future__ import annotations
@@ -102,6 +107,23 @@ async def enqueue_receipt(
     )
 
 
+async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
+    """Record that `actor` asks to open the cash drawer now: a "drawer" job, due at `now`.
+
+    Send it with `PrintQueue.print_job` right away; it is never retried later.
+    """
+    return await PrintJob.create(
+        order_id=None,
+        kind="drawer",
+        is_copy=False,
+        open_drawer=True,
+        status="queued",
+        next_attempt_at=now,
+        actor=actor[:100],
+        created_at=now,
+    )
+
+
 def _unclaimed(now: datetime) -> Q:
     return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
 
@@ -147,9 +169,10 @@ class PrintQueue:
 
         "printed": the printer took it. "queued" with `last_error`: the printer did not,
         it will be retried — or another worker holds it right now. "failed": it can never
-        print (its order is gone, or the receipt cannot be rendered). A printer problem
-        never raises. Raises NotFound for an unknown job. Call it after the sale's
-        transaction has committed, never inside one.
+        print (its order is gone, or the receipt cannot be rendered; or it is a drawer job
+        the printer did not take, or asked for too long ago). A printer problem never raises.
+        Raises NotFound for an unknown job. Call it after the sale's transaction has
+        committed, never inside one.
         """
         job, _ = await self._attempt(job_id)
         return job
@@ -170,7 +193,7 @@ class PrintQueue:
         )
         printed = 0
         for job_id in due:
-            _, outcome = await self._attempt(job_id)
+            _, outcome = await self._attempt(job_id, late=True)
             if outcome == "printed":
                 printed += 1
             elif outcome == "retry":
@@ -187,8 +210,11 @@ class PrintQueue:
 
     # --- one attempt -------------------------------------------------------------------
 
-    async def _attempt(self, job_id: int) -> tuple[PrintJob, str]:
-        """(the job afterwards, "printed" | "retry" | "failed" | "not_mine")."""
+    async def _attempt(self, job_id: int, *, late: bool = False) -> tuple[PrintJob, str]:
+        """(the job afterwards, "printed" | "retry" | "failed" | "not_mine").
+
+        `late`: the retry loop, not the request that asked for the job, is trying it.
+        """
         now = self.clock()
         won = await PrintJob.filter(_unclaimed(now), id=job_id, status="queued").update(
             claimed_by=self.worker_id, claimed_until=now + self.lease
@@ -198,6 +224,8 @@ class PrintQueue:
             raise NotFound(f"no print job {job_id}", field="job_id")
         if not won:
             return job, "not_mine"
+        if job.kind == "drawer":
+            return await self._open_drawer(job, now, late=late)
 
         # A database error while reading escapes: the lease expires and the job is tried again.
         try:
@@ -217,6 +245,20 @@ class PrintQueue:
         except Exception as exc:  # whatever a printer driver raises must leave the sale alone
             log.exception("print job %s: unexpected error from %s", job.id, self.printer.name)
             return await self._retry(job, f"{type(exc).__name__}: {exc}"), "retry"
+        return await self._printed(job), "printed"
+
+    async def _open_drawer(self, job: PrintJob, now: datetime, *, late: bool) -> tuple[PrintJob, str]:
+        """Send just the drawer pulse, once; any failure is final (never retried)."""
+        if late or now - job.created_at > DRAWER_WINDOW:
+            return await self._fail(job, "not opened: the drawer opens only when asked, never later"), "failed"
+        # The pulse carries no text: any codec renders the same bytes (raster would draw a blank image).
+        payload = render([Drawer()], "utf-8", width_cols=self.width_cols)
+        try:
+            await send_async(self.printer, payload, self.timeout)
+        except Exception as exc:  # PrinterError, or whatever a driver raises: fail, do not retry
+            if not isinstance(exc, PrinterError):
+                log.exception("drawer job %s: unexpected error from %s", job.id, self.printer.name)
+            return await self._fail(job, str(exc) or type(exc).__name__), "failed"
         return await self._printed(job), "printed"
 
     async def _receipt_data(self, job: PrintJob, now: datetime) -> ReceiptData:

@@ -90,7 +90,7 @@ async def hand_over(request: web.Request) -> web.Response:
     """201 with the handover and the order. 409 balance_due, unless a manager sends force."""
     role = require(request, "cashier")
     order_id = _order_id(request)
-    data = await json_body(request) if request.can_read_body else {}
+    data = await json_body(request) if request.body_exists else {}
     force = _optional(data, "force", bool, "force") or False
     done = await pickup.hand_over(order_id=order_id, actor=actor(request), now=utcnow(), force=force,
                                   may_force=role_at_least(role, "manager"))

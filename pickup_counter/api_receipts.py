@@ -1,14 +1,15 @@
-"""Receipts: print (or reprint) an order's receipt; read a print job back; pickup QR images."""
+"""Receipts: print (or reprint) an order's receipt; open the cash drawer; read a print job
+back; pickup QR images."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from commerce.db import utcnow
-from commerce.errors import InvalidInput, NotFound
+from commerce.errors import DomainError, InvalidInput, NotFound
 from commerce.lookup import member_by_token
 from commerce.models import PrintJob
 from commerce.orders import parse_number
-from devices.print_queue import PrintQueue, enqueue_receipt, job_result
+from devices.print_queue import PrintQueue, enqueue_drawer, enqueue_receipt, job_result
 from devices.qr import qr_png
 from pickup_counter.api import actor, json_body, json_response, path_int, require
 
@@ -21,7 +22,8 @@ async def print_receipt(request: web.Request) -> web.Response:
     """Queue the receipt and try the printer at once; a printer that is off leaves the
     job queued with its error (retried in the background), never an error for the sale."""
     require(request, "cashier")
-    body = await json_body(request) if request.can_read_body else {}
+    # body_exists, not can_read_body: the Idempotency-Key middleware may have read the body already.
+    body = await json_body(request) if request.body_exists else {}
     copy, drawer = body.get("copy", False), body.get("open_drawer", False)
     if not isinstance(copy, bool):
         raise InvalidInput("copy is true or false", field="copy")
@@ -31,6 +33,24 @@ async def print_receipt(request: web.Request) -> web.Response:
     job = await enqueue_receipt(order_id, actor=actor(request), is_copy=copy, open_drawer=drawer and not copy,
                                 now=utcnow())
     job = await request.app[PRINT_QUEUE].print_job(job.id)
+    return json_response(job_result(job), status=201)
+
+
+class DrawerNotOpened(DomainError):
+    code = "printer_unavailable"
+    status = 503
+
+
+@routes.post("/api/drawer/open")
+async def open_drawer(request: web.Request) -> web.Response:
+    """Open the cash drawer now: 201 with the job (kind "drawer", who asked is on record).
+    A printer that does not take the pulse is 503 printer_unavailable with the failed job;
+    the drawer is never opened later by the retry loop."""
+    require(request, "cashier")
+    job = await enqueue_drawer(actor=actor(request), now=utcnow())
+    job = await request.app[PRINT_QUEUE].print_job(job.id)
+    if job.status != "printed":
+        raise DrawerNotOpened(f"the drawer did not open: {job.last_error or job.status}", job=job_result(job))
     return json_response(job_result(job), status=201)
 
 

@@ -1,6 +1,31 @@
-"""The counter pages: /counter (lookup, add-ons, payment, handover, receipt) and /counter/sale."""
+"""The counter pages: /counter (lookup, add-ons, payment, handover, receipt) and /counter/sale.
+
+Thin: each renders its template; the page's script reads and writes through /api with the
+session (pickup_counter/static/counter.js, sale.js).
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 
+from commerce.models import Campaign
+from pickup_counter import web as pages
+
 routes = web.RouteTableDef()
+
+
+@routes.get("/counter")
+@pages.page("counter.html", role="cashier", areas=("counter",))
+async def counter(request: web.Request) -> dict[str, Any]:
+    """?q= runs that search on load (reload and back keep it); ?order= selects that order."""
+    return {"q": request.query.get("q", "")[:200], "order": request.query.get("order", "")[:12]}
+
+
+@routes.get("/counter/sale")
+@pages.page("sale.html", role="cashier", areas=("counter",))
+async def sale(request: web.Request) -> dict[str, Any]:
+    """The script lists /api/sales/leftovers; the campaigns' own items (GET /api/campaigns/{id})
+    add the sold-out ones, shown disabled rather than hidden."""
+    ids = await Campaign.filter(status__in=("open", "closed")).order_by("id").values_list("id", flat=True)
+    return {"campaign_ids": ",".join(str(i) for i in ids)}

@@ -282,6 +282,17 @@ async def test_a_cashier_may_not_force_a_handover(client, shop, cashier):
     assert await nothing_written(shop["order"]) == before
 
 
+async def test_a_forced_handover_with_an_idempotency_key_keeps_its_body(client, shop, manager):
+    """The key's middleware reads the body first; the handler must still see force."""
+    headers = manager | {"Idempotency-Key": "force-1"}
+    resp = await client.post(f"/api/orders/{shop['order']}/handover", json={"force": True}, headers=headers)
+    retry = await client.post(f"/api/orders/{shop['order']}/handover", json={"force": True}, headers=headers)
+    assert resp.status == retry.status == 201
+    assert (await resp.json())["handover"]["forced"] is True
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert await Handover.all().count() == 1
+
+
 async def test_a_manager_forces_a_handover_once(client, shop, manager):
     resp = await client.post(f"/api/orders/{shop['order']}/handover", json={"force": True}, headers=manager)
     again = await client.post(f"/api/orders/{shop['order']}/handover", json={"force": True}, headers=manager)
