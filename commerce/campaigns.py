@@ -1,4 +1,4 @@
-"""Campaigns (group buys): open, close, cancel, and read one back."""
+"""Campaigns (group buys): open, edit, close, cancel, and read them back."""
 from __future__ import annotations
 
 import re
@@ -9,16 +9,18 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from commerce import outbox, stock
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
 from commerce.members import ensure_group, upsert_member
-from commerce.models import Campaign, CampaignGroup, Item, Order, OrderLine
+from commerce.models import Campaign, CampaignGroup, Item, LineGroup, Order, OrderLine
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _LABEL = re.compile(r"^[A-Z0-9]{1,8}$")
+STATUSES = ("open", "closed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,57 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "") ->
     return campaign
 
 
+async def edit_campaign(campaign_id: int, *, closes_at: datetime | None = None, pickup_from: date | None = None,
+                        pickup_until: date | None = None, pickup_place: str | None = None, now: datetime,
+                        actor: str = "") -> Campaign:
+    """Move an open campaign's deadline, or change its pickup window or place (open or closed).
+    An argument left None stays as it is.
+
+    Raises InvalidInput naming the field (a deadline without a zone or not in the future, a
+    window that ends before it starts, a place over 200 characters, nothing to change),
+    NotFound, InvalidState (the deadline of a campaign that is no longer open, any edit of a
+    cancelled one); writes nothing then."""
+    if closes_at is None and pickup_from is None and pickup_until is None and pickup_place is None:
+        raise InvalidInput("send closes_at, pickup_from, pickup_until or pickup_place", field="body")
+    if closes_at is not None:
+        if not isinstance(closes_at, datetime) or closes_at.tzinfo is None:
+            raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
+        if closes_at <= now:
+            raise InvalidInput("closes_at is in the past", field="closes_at")
+    for name, value in (("pickup_from", pickup_from), ("pickup_until", pickup_until)):
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise InvalidInput(f"{name} is a date", field=name)
+    if pickup_place is not None and (not isinstance(pickup_place, str) or len(pickup_place) > 200):
+        raise InvalidInput("pickup_place is text of at most 200 characters", field="pickup_place")
+    changes: dict[str, Any] = {}
+    if closes_at is not None:
+        changes["closes_at"] = closes_at.astimezone(timezone.utc)
+    if pickup_from is not None:
+        changes["pickup_from"] = pickup_from
+    if pickup_until is not None:
+        changes["pickup_until"] = pickup_until
+    if pickup_place is not None:
+        changes["pickup_place"] = pickup_place.strip()
+    async with in_transaction():
+        campaign = await Campaign.select_for_update().get_or_none(id=campaign_id)
+        if campaign is None:
+            raise NotFound("no such campaign", field="id")
+        if campaign.status == "cancelled":
+            raise InvalidState("this campaign was cancelled")
+        if closes_at is not None and campaign.status != "open":
+            raise InvalidState(f"only an open campaign's deadline can move; this one is {campaign.status}")
+        start = pickup_from or campaign.pickup_from
+        end = pickup_until or campaign.pickup_until
+        if start and end and end < start:
+            field_ = "pickup_until" if pickup_until is not None else "pickup_from"
+            raise InvalidInput("pickup_until is before pickup_from", field=field_)
+        # Conditional on the status read under the lock: a close that slipped in (SQLite has
+        # no row lock) makes this a refusal, not a deadline on a closed campaign.
+        if not await Campaign.filter(id=campaign_id, status=campaign.status).update(**changes):
+            raise InvalidState("this campaign changed meanwhile; reload and try again")
+    return await Campaign.get(id=campaign_id)
+
+
 async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
     """Cancel a campaign: every active line is cancelled and its stock returned."""
     async with in_transaction() as conn:
@@ -216,21 +269,79 @@ async def campaign_detail(campaign_id: int) -> dict[str, Any]:
         "pickup_place": campaign.pickup_place,
         "host_user_id": campaign.host.line_user_id if campaign.host else None,
         "group_ids": [g.group.line_group_id for g in groups],
-        "items": [
-            {
-                "id": it.id,
-                "label": it.label,
-                "name": it.name,
-                "price": it.price,
-                "stock": it.cap,
-                "limit_per_buyer": it.limit_per_buyer,
-                "barcode": it.barcode,
-                "sold": it.sold,
-                "waitlisted": int(waiting.get(it.id, 0)),
-            }
-            for it in items
-        ],
+        "items": [_item_view(it, waiting.get(it.id, 0)) for it in items],
     }
+
+
+def _item_view(item: Item, waitlisted: int) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "label": item.label,
+        "name": item.name,
+        "price": item.price,
+        "stock": item.cap,
+        "limit_per_buyer": item.limit_per_buyer,
+        "barcode": item.barcode,
+        "sold": item.sold,
+        "waitlisted": int(waitlisted),
+    }
+
+
+async def list_campaigns(*, status: str | None = None, ids: Sequence[int] | None = None,
+                         limit: int = 200) -> list[dict[str, Any]]:
+    """Campaigns as plain data: open ones first (soonest deadline first), then the others
+    (latest deadline first); at most ``limit``, the latest deadlines kept. Each has
+    ``orders`` (orders not cancelled) and its items with ``stock``, ``sold``, ``waitlisted``.
+    Four queries whatever the number. Raises InvalidInput(field="status")."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput("status is open, closed or cancelled", field="status")
+    query = Campaign.all()
+    if status is not None:
+        query = query.filter(status=status)
+    if ids is not None:
+        query = query.filter(id__in=list(ids))
+    found = await query.order_by("-closes_at", "-id").limit(limit)
+    if not found:
+        return []
+    campaign_ids = [c.id for c in found]
+    items: dict[int, list[Item]] = {c: [] for c in campaign_ids}
+    for item in await Item.filter(campaign_id__in=campaign_ids).order_by("position", "id"):
+        items[item.campaign_id].append(item)
+    waiting = {
+        row["item_id"]: row["n"] or 0
+        for row in await OrderLine.filter(item__campaign_id__in=campaign_ids, status="waitlisted")
+        .annotate(n=Sum("qty")).group_by("item_id").values("item_id", "n")
+    }
+    counts = {
+        row["campaign_id"]: row["n"]
+        for row in await Order.filter(campaign_id__in=campaign_ids).exclude(status="cancelled")
+        .annotate(n=Count("id")).group_by("campaign_id").values("campaign_id", "n")
+    }
+    found.sort(key=lambda c: (c.status != "open", c.closes_at.timestamp() * (1 if c.status == "open" else -1)))
+    return [
+        {
+            "id": c.id,
+            "code": c.code,
+            "title": c.title,
+            "status": c.status,
+            "closes_at": c.closes_at.isoformat(),
+            "closed_at": c.closed_at.isoformat() if c.closed_at else None,
+            "pickup_from": c.pickup_from.isoformat() if c.pickup_from else None,
+            "pickup_until": c.pickup_until.isoformat() if c.pickup_until else None,
+            "pickup_place": c.pickup_place,
+            "orders": int(counts.get(c.id, 0)),
+            "items": [_item_view(it, waiting.get(it.id, 0)) for it in items[c.id]],
+        }
+        for c in found
+    ]
+
+
+async def known_groups() -> list[dict[str, Any]]:
+    """The LINE groups the shop knows (the bot was added to, or a campaign named), by name."""
+    return [
+        {"line_group_id": g.line_group_id, "name": g.name, "member_count": g.member_count}
+        for g in await LineGroup.all().order_by("name", "id")
+    ]
 
 
 def _conn():

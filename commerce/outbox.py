@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tortoise.expressions import F, Q
@@ -82,11 +82,15 @@ async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datet
     )
 
 
-async def push_counts(since: datetime) -> dict[str, dict[str, int]]:
-    """Pushes sent since ``since`` by template: how many, and how many messages billed."""
+async def push_counts(since: datetime, until: datetime | None = None) -> dict[str, dict[str, int]]:
+    """Pushes sent in [since, until) by template: how many, and how many messages billed."""
+    # In UTC: SQLite compares a bound datetime as text, so its offset must match the stored one.
+    where = {"sent_at__gte": since.astimezone(timezone.utc)}
+    if until is not None:
+        where["sent_at__lt"] = until.astimezone(timezone.utc)
     counts: dict[str, dict[str, int]] = {}
-    rows = await Notification.filter(channel="push", status="sent", sent_at__gte=since).values_list("template", "billed")
-    for template, billed in rows:
+    rows = await Notification.filter(channel="push", status="sent", **where).values_list("template", "billed")
+    for template, billed in sorted(rows):
         entry = counts.setdefault(template, {"pushes": 0, "billed": 0})
         entry["pushes"] += 1
         entry["billed"] += billed

@@ -1,17 +1,19 @@
-"""/api/campaigns: open, read, close, orders, pick list. Thin: parse, call one service, render."""
+"""/api/campaigns: list, open, read, edit, close, orders, pick list; the month's LINE pushes.
+Thin: parse, call one service, render."""
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from commerce import campaigns, orders, reports
+from commerce import campaigns, orders, outbox, reports
 from commerce.db import utcnow
 from commerce.errors import InvalidInput
 from pickup_counter.api import actor, json_body, json_response, path_int, require
+from pickup_counter.web import ZONE
 
 routes = web.RouteTableDef()
 
@@ -87,6 +89,14 @@ def parse_spec(data: dict[str, Any]) -> campaigns.CampaignSpec:
     )
 
 
+@routes.get("/api/campaigns")
+async def list_campaigns(request: web.Request) -> web.Response:
+    """``{"campaigns": [...]}``: open ones first; ``?status=open|closed|cancelled``."""
+    require(request, "cashier")
+    status = request.query.get("status") or None
+    return json_response({"campaigns": await campaigns.list_campaigns(status=status)})
+
+
 @routes.post("/api/campaigns")
 async def open_campaign(request: web.Request) -> web.Response:
     require(request, "manager")
@@ -99,6 +109,30 @@ async def open_campaign(request: web.Request) -> web.Response:
 async def get_campaign(request: web.Request) -> web.Response:
     require(request, "cashier")
     return json_response(await campaigns.campaign_detail(path_int(request)))
+
+
+EDITABLE = ("closes_at", "pickup_from", "pickup_until", "pickup_place")
+
+
+@routes.patch("/api/campaigns/{id}")
+async def edit_campaign(request: web.Request) -> web.Response:
+    """Any of closes_at (open campaigns only), pickup_from, pickup_until, pickup_place."""
+    require(request, "manager")
+    campaign_id = path_int(request)
+    data = await json_body(request)
+    for name in data:
+        if name not in EDITABLE:
+            raise InvalidInput(f"{name} cannot be changed here; send {', '.join(EDITABLE)}", field=name)
+    closes_at = _datetime(data["closes_at"], "closes_at") if data.get("closes_at") is not None else None
+    place = data.get("pickup_place")
+    if place is not None and not isinstance(place, str):
+        raise InvalidInput("pickup_place must be text", field="pickup_place")
+    campaign = await campaigns.edit_campaign(
+        campaign_id, closes_at=closes_at, pickup_from=_date(data.get("pickup_from"), "pickup_from"),
+        pickup_until=_date(data.get("pickup_until"), "pickup_until"), pickup_place=place,
+        now=utcnow(), actor=actor(request),
+    )
+    return json_response(await campaigns.campaign_detail(campaign.id))
 
 
 @routes.post("/api/campaigns/{id}/close")
@@ -136,3 +170,31 @@ async def pick_list(request: web.Request) -> web.Response:
             headers={"Content-Disposition": f'attachment; filename="picklist-{data["campaign"]["code"]}.csv"'},
         )
     return json_response(data)
+
+
+def month_bounds(month: str | None, zone) -> tuple[datetime, datetime]:
+    """The month ``YYYY-MM`` (default: this month) as UTC-aware [start, end) in the shop's zone."""
+    if month in (None, ""):
+        first = utcnow().astimezone(zone).date().replace(day=1)
+    else:
+        try:
+            if len(month) != 7:
+                raise ValueError(month)
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise InvalidInput("a month like 2026-11", field="month") from None
+    following = (first + timedelta(days=32)).replace(day=1)
+    return (datetime.combine(first, datetime.min.time(), zone),
+            datetime.combine(following, datetime.min.time(), zone))
+
+
+@routes.get("/api/reports/pushes")
+async def push_report(request: web.Request) -> web.Response:
+    """``{"month", "templates": {template: {"pushes", "billed"}}, "pushes", "billed"}``: LINE
+    pushes sent in a month of the shop's zone (each costs quota per recipient)."""
+    require(request, "manager")
+    start, end = month_bounds(request.query.get("month"), request.app[ZONE])
+    counts = await outbox.push_counts(start, end)
+    return json_response({"month": start.strftime("%Y-%m"), "templates": counts,
+                          "pushes": sum(c["pushes"] for c in counts.values()),
+                          "billed": sum(c["billed"] for c in counts.values())})

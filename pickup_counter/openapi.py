@@ -111,11 +111,22 @@ def document() -> dict[str, Any]:
                     "pickup_until": {"type": ["string", "null"], "format": "date"},
                     "pickup_place": {"type": "string"}, "items": {"type": "array", "items": item},
                     "announce": {"type": "boolean", "default": True}}},
+                "CampaignEdit": {"type": "object", "description": "any of these; the others stay as they are",
+                                 "properties": {"closes_at": {"type": "string", "format": "date-time"},
+                                                "pickup_from": {"type": "string", "format": "date"},
+                                                "pickup_until": {"type": "string", "format": "date"},
+                                                "pickup_place": {"type": "string"}}},
             } | _counter_schemas(),
         },
         "paths": {
-            "/api/campaigns": {"post": _op("Open a campaign and queue its announcement", "manager", body="NewCampaign", ok=201)},
-            "/api/campaigns/{id}": {"get": _op("A campaign with stock, sold and waitlisted per item", "cashier", params=(ID,))},
+            "/api/campaigns": {"post": _op("Open a campaign and queue its announcement", "manager", body="NewCampaign", ok=201),
+                               "get": _op("Campaigns, open ones first, each with its order count and per item stock, "
+                                          "sold and waitlisted; answers {campaigns}", "cashier",
+                                          params=(_query("status", "open, closed or cancelled"),))},
+            "/api/campaigns/{id}": {"get": _op("A campaign with stock, sold and waitlisted per item", "cashier", params=(ID,)),
+                                    "patch": _op("Move an open campaign's deadline (409 once it is closed), or change "
+                                                 "its pickup window or place; answers the campaign", "manager",
+                                                 body="CampaignEdit", params=(ID,))},
             "/api/campaigns/{id}/close": {"post": _op("Close a campaign now", "manager", params=(ID,))},
             "/api/campaigns/{id}/orders": {"get": _op("Orders of a campaign (?unpaid=1, ?not_picked_up=1)", "cashier", params=(ID,))},
             "/api/campaigns/{id}/picklist": {"get": _op("Pick list (JSON, or ?format=csv)", "cashier", params=(ID,))},
@@ -124,6 +135,13 @@ def document() -> dict[str, Any]:
                 "{id, status: printed|queued|failed, error}", "cashier", ok=201,
                 params=({"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},))},
             "/api/print-jobs/{id}": {"get": _op("A print job with its last error and attempts", "cashier", params=(ID,))},
+            "/api/drawer/open": {"post": _op(
+                "Open the cash drawer now (a print job of kind drawer records who asked); answers the job "
+                "{id, status: printed, error}; a printer that does not take it is 503 printer_unavailable, "
+                "and the drawer is never opened later", "cashier", ok=201, errors=(401, 403, 503))},
+            "/api/reports/pushes": {"get": _op("LINE pushes sent in a month by template, with the messages billed; "
+                                               "answers {month, templates, pushes, billed}", "manager",
+                                               params=(_query("month", "YYYY-MM in the shop's zone; default this month"),))},
             "/api/openapi.json": {"get": _op("This document", None, errors=())},
         } | _counter_paths(),
     }

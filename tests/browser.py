@@ -107,3 +107,42 @@ async def launch_chromium(**launch_options):
             yield browser
         finally:
             await browser.close()
+
+
+class Watch:
+    """What a page did that it must not: script errors and dialogs (alert, confirm…)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+async def new_page(browser, viewport: Mapping[str, int] = DESKTOP, *, timezone_id: str = "Asia/Taipei"):
+    """A fresh zh-TW context and page, and the Watch recording its script errors and dialogs
+    (each dialog is dismissed)."""
+    context = await browser.new_context(viewport=dict(viewport), locale="zh-TW", timezone_id=timezone_id,
+                                        device_scale_factor=1)
+    page = await context.new_page()
+    watch = Watch()
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(dialog.message)
+        asyncio.ensure_future(dialog.dismiss())
+
+    page.on("dialog", on_dialog)
+    return page, watch
+
+
+async def plusone_cli(*args: str, db: str, stdin: str | None = None) -> str:
+    """Run `plusone …` on the database `db` (e.g. to add a staff login before serve_app)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")} | {"PLUSONE_DATABASE_URL": db}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "plusone.cli", *args, cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate(stdin.encode() if stdin else None)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()

@@ -57,3 +57,12 @@ def now():
 @pytest.fixture
 def later(now):
     return now + timedelta(days=6)
+
+
+@pytest.fixture
+async def browser():
+    """Headless Debian Chromium (tests/browser.py), for the page tests."""
+    from tests.browser import launch_chromium
+
+    async with launch_chromium() as chromium:
+        yield chromium

@@ -3,6 +3,8 @@ import asyncio
 import copy
 import csv
 import io
+import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -193,3 +195,192 @@ async def test_the_openapi_document_lists_every_campaign_route(client):
     for method, path in routes:
         if method != "HEAD":
             assert method.lower() in doc["paths"][path], (method, path)
+
+
+# --- listing and editing campaigns ---------------------------------------------------------
+
+async def _opened(client, headers, **change):
+    resp = await client.post("/api/campaigns", json={**CAMPAIGN, "announce": False, **change}, headers=headers)
+    assert resp.status == 201
+    return await resp.json()
+
+
+async def test_the_campaign_list_shows_each_campaign_with_its_orders_and_per_item_sold_and_stock(client):
+    manager = await bearer("manager")
+    first = await _opened(client, manager, title="草莓大福")
+    second = await _opened(client, manager, title="檸檬塔", closes_at="2030-12-10T20:00:00+08:00")
+    await client.post(f"/api/campaigns/{second['id']}/close", headers=manager)
+    amy, bob = await upsert_member("Uamy", "Amy"), await upsert_member("Ubob", "阿明")
+    now = utcnow()
+    await reserve(campaign_id=first["id"], member_id=amy.id, wanted=[Wanted("A", 2), Wanted("B", 1)], now=now)
+    await reserve(campaign_id=first["id"], member_id=bob.id, wanted=[Wanted("A", 1)], now=now)
+
+    resp = await client.get("/api/campaigns", headers=await bearer("cashier"))
+
+    body = await resp.json()
+    assert resp.status == 200
+    assert [(c["title"], c["status"], c["orders"]) for c in body["campaigns"]] == [
+        ("草莓大福", "open", 2), ("檸檬塔", "closed", 0)]
+    listed = body["campaigns"][0]
+    assert (listed["id"], listed["code"], listed["closes_at"], listed["pickup_from"], listed["pickup_until"],
+            listed["pickup_place"]) == (first["id"], first["code"], "2030-11-30T12:00:00+00:00", "2030-12-02",
+                                        "2030-12-05", "本店")
+    assert [(i["label"], i["stock"], i["sold"], i["waitlisted"]) for i in listed["items"]] == [
+        ("A", 50, 3, 0), ("B", None, 1, 0)]
+
+
+async def test_the_campaign_list_filters_by_status_and_names_a_bad_status(client):
+    manager = await bearer("manager")
+    await _opened(client, manager, title="草莓大福")
+    closed = await _opened(client, manager, title="檸檬塔")
+    await client.post(f"/api/campaigns/{closed['id']}/close", headers=manager)
+
+    only_closed = await client.get("/api/campaigns?status=closed", headers=manager)
+    bad = await client.get("/api/campaigns?status=maybe", headers=manager)
+
+    assert [c["title"] for c in (await only_closed.json())["campaigns"]] == ["檸檬塔"]
+    assert bad.status == 400
+    assert_error(await bad.json(), "invalid", "status")
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/api/campaigns"), ("PATCH", "/api/campaigns/1")])
+async def test_listing_and_editing_campaigns_need_credentials(client, method, path):
+    resp = await client.request(method, path, json={"pickup_place": "二樓"})
+
+    assert resp.status == 401
+    assert_error(await resp.json(), "unauthorized")
+
+
+async def test_a_manager_moves_an_open_campaigns_deadline_and_pickup_window(client):
+    manager = await bearer("manager")
+    opened = await _opened(client, manager)
+
+    resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager, json={
+        "closes_at": "2030-12-01T21:30:00+08:00", "pickup_until": "2030-12-08", "pickup_place": "二樓櫃台"})
+
+    body = await resp.json()
+    assert resp.status == 200
+    assert (body["closes_at"], body["pickup_from"], body["pickup_until"], body["pickup_place"]) == (
+        "2030-12-01T13:30:00+00:00", "2030-12-02", "2030-12-08", "二樓櫃台")
+    stored = await Campaign.get(id=opened["id"])
+    assert (stored.closes_at.isoformat(), stored.status) == ("2030-12-01T13:30:00+00:00", "open")
+
+
+async def test_a_cashier_may_not_edit_a_campaign_and_nothing_changes(client):
+    opened = await _opened(client, await bearer("manager"))
+
+    resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=await bearer("cashier"),
+                              json={"closes_at": "2030-12-01T21:30:00+08:00"})
+
+    assert resp.status == 403
+    assert_error(await resp.json(), "forbidden")
+    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == "2030-11-30T12:00:00+00:00"
+
+
+@pytest.mark.parametrize("path", ["/api/campaigns/999", "/api/campaigns/abc"])
+async def test_editing_an_unknown_campaign_is_404(client, path):
+    resp = await client.patch(path, headers=await bearer("manager"), json={"pickup_place": "二樓"})
+
+    assert resp.status == 404
+    assert_error(await resp.json(), "not_found")
+
+
+async def test_a_closed_campaigns_deadline_cannot_move_and_nothing_changes(client):
+    manager = await bearer("manager")
+    opened = await _opened(client, manager)
+    await client.post(f"/api/campaigns/{opened['id']}/close", headers=manager)
+
+    resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager,
+                              json={"closes_at": "2030-12-01T21:30:00+08:00", "pickup_place": "二樓"})
+
+    assert resp.status == 409
+    assert_error(await resp.json(), "invalid_state")
+    stored = await Campaign.get(id=opened["id"])
+    assert (stored.status, stored.closes_at.isoformat(), stored.pickup_place) == (
+        "closed", "2030-11-30T12:00:00+00:00", "本店")
+
+
+async def test_a_closed_campaigns_pickup_place_can_still_change(client):
+    manager = await bearer("manager")
+    opened = await _opened(client, manager)
+    await client.post(f"/api/campaigns/{opened['id']}/close", headers=manager)
+
+    resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager, json={"pickup_place": "二樓"})
+
+    assert resp.status == 200 and (await resp.json())["pickup_place"] == "二樓"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"closes_at": "2020-01-01T00:00:00+08:00"}, "closes_at"),
+    ({"closes_at": "2030-12-01 21:30"}, "closes_at"),
+    ({"closes_at": "soon"}, "closes_at"),
+    ({"pickup_until": "2030-12-01"}, "pickup_until"),
+    ({"pickup_from": "2030-12-09"}, "pickup_from"),
+    ({"pickup_from": "12/2"}, "pickup_from"),
+    ({"pickup_place": 12}, "pickup_place"),
+    ({"title": "other"}, "title"),
+    ({}, "body"),
+])
+async def test_a_bad_edit_is_a_400_naming_the_field_and_changes_nothing(client, body, field):
+    manager = await bearer("manager")
+    opened = await _opened(client, manager)
+
+    resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager, json=body)
+
+    assert resp.status == 400
+    assert_error(await resp.json(), "invalid", field)
+    stored = await Campaign.get(id=opened["id"])
+    assert (stored.title, stored.closes_at.isoformat(), stored.pickup_from.isoformat(),
+            stored.pickup_until.isoformat(), stored.pickup_place) == (
+        "草莓大福", "2030-11-30T12:00:00+00:00", "2030-12-02", "2030-12-05", "本店")
+
+
+async def test_a_retried_edit_with_the_same_idempotency_key_is_applied_once(client):
+    manager = await bearer("manager")
+    opened = await _opened(client, manager)
+    path = f"/api/campaigns/{opened['id']}"
+    edit = {"closes_at": "2030-12-01T21:30:00+08:00"}
+
+    first = await client.patch(path, json=edit, headers={**manager, "Idempotency-Key": "move-1"})
+    # someone moves it again in between; the retry must not undo that
+    await client.patch(path, json={"closes_at": "2030-12-03T20:00:00+08:00"}, headers=manager)
+    retry = await client.patch(path, json=edit, headers={**manager, "Idempotency-Key": "move-1"})
+
+    assert first.status == retry.status == 200
+    assert retry.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first.headers
+    assert await retry.json() == await first.json()
+    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == "2030-12-03T12:00:00+00:00"
+    assert await IdempotencyKey.filter(key="move-1").count() == 1
+
+
+# --- the month's LINE pushes ----------------------------------------------------------------
+
+async def _sent(template, sent_at, billed, kind="push"):
+    await Notification.create(channel=kind, recipient_kind="group", recipient="Cg", template=template, params={},
+                              retry_key=uuid.uuid4(), status="sent", next_attempt_at=sent_at, created_at=sent_at,
+                              sent_at=sent_at, billed=billed)
+
+
+async def test_the_push_report_counts_one_months_pushes_by_template_in_the_shops_zone(client):
+    # 2026-10-31 23:30 in Taipei is still October there (15:30 UTC)
+    await _sent("campaign_announcement", datetime(2026, 10, 31, 15, 30, tzinfo=timezone.utc), 200)
+    await _sent("campaign_announcement", datetime(2026, 10, 31, 16, 30, tzinfo=timezone.utc), 150)  # Nov 1st 00:30
+    await _sent("waitlist_promoted", datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc), 1)
+    await _sent("waitlist_promoted", datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc), 1)
+    await _sent("reply", datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc), 0, kind="reply")  # free, not counted
+    await _sent("pick_list", datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc), 1)
+
+    resp = await client.get("/api/reports/pushes?month=2026-11", headers=await bearer("manager"))
+
+    assert resp.status == 200
+    assert await resp.json() == {"month": "2026-11", "pushes": 3, "billed": 152, "templates": {
+        "campaign_announcement": {"pushes": 1, "billed": 150}, "waitlist_promoted": {"pushes": 2, "billed": 2}}}
+
+
+async def test_the_push_report_is_for_managers_and_names_a_bad_month(client):
+    cashier = await client.get("/api/reports/pushes", headers=await bearer("cashier"))
+    bad = await client.get("/api/reports/pushes?month=2026-13", headers=await bearer("manager"))
+
+    assert cashier.status == 403
+    assert bad.status == 400
+    assert_error(await bad.json(), "invalid", "month")

@@ -11,10 +11,8 @@ what the page did through the API.
 from __future__ import annotations
 
 import asyncio
-import os
 import pathlib
 import re
-import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -22,7 +20,7 @@ import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser import launch_chromium, needs_chromium, serve_app
+from tests.browser import Watch, needs_chromium, new_page, plusone_cli, serve_app
 from tests.fake_printer import FakePrinter, printer  # noqa: F401
 
 pytestmark = needs_chromium
@@ -64,22 +62,13 @@ class Shop:
         return next(i for i in body["items"] if i["label"] == label)
 
 
-async def cli(*args: str, db: str, stdin: str | None = None) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plusone.cli", *args, cwd=ROOT, env={**os.environ, "PLUSONE_DATABASE_URL": db},
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await proc.communicate(stdin.encode() if stdin else None)
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
 @asynccontextmanager
 async def open_shop(tmp_path, printer: FakePrinter, *, printer_on: bool = True):
     """The demo shop with a cashier and a manager login, a manager token and its printer."""
     db = f"sqlite://{tmp_path}/plusone.db"
     for (name, password), role in ((CASHIER, "cashier"), (MANAGER, "manager")):
-        await cli("staff", "add", name, "--role", role, "--password-stdin", db=db, stdin=password + "\n")
-    token = (await cli("token", "create", "--role", "manager", db=db)).strip().splitlines()[-1]
+        await plusone_cli("staff", "add", name, "--role", role, "--password-stdin", db=db, stdin=password + "\n")
+    token = (await plusone_cli("token", "create", "--role", "manager", db=db)).strip().splitlines()[-1]
     if printer_on:
         await printer.start()
     env = {"PLUSONE_PRINTER": f"tcp://127.0.0.1:{printer.port}", "PLUSONE_PRINTER_ENCODING": "big5"}
@@ -91,35 +80,6 @@ async def open_shop(tmp_path, printer: FakePrinter, *, printer_on: bool = True):
 async def shop(tmp_path, printer):
     async with open_shop(tmp_path, printer) as opened:
         yield opened
-
-
-@pytest.fixture
-async def browser():
-    async with launch_chromium() as chromium:
-        yield chromium
-
-
-class Watch:
-    """What a page did that it must not: script errors and dialogs (alert, confirm…)."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-
-async def new_page(browser, viewport=DESKTOP) -> tuple[Page, Watch]:
-    context = await browser.new_context(viewport=viewport, locale="zh-TW", timezone_id="Asia/Taipei",
-                                        device_scale_factor=1)
-    page = await context.new_page()
-    watch = Watch()
-    page.on("pageerror", lambda error: watch.errors.append(str(error)))
-
-    def on_dialog(dialog) -> None:
-        watch.dialogs.append(dialog.message)
-        asyncio.ensure_future(dialog.dismiss())
-
-    page.on("dialog", on_dialog)
-    return page, watch
 
 
 async def sign_in(page: Page, base: str, who=CASHIER, path: str = "/counter") -> None:

@@ -7,13 +7,12 @@ items A 原味草莓大福, B 抹茶草莓大福 and C 綜合禮盒 6入 (stock 
 """
 from __future__ import annotations
 
-import asyncio
 import pathlib
 
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser import launch_chromium, needs_chromium, serve_app
+from tests.browser import Watch, needs_chromium, new_page, serve_app
 
 pytestmark = needs_chromium
 
@@ -29,32 +28,8 @@ async def app_url(tmp_path):
         yield base
 
 
-@pytest.fixture
-async def browser():
-    async with launch_chromium() as chromium:
-        yield chromium
-
-
-class Watch:
-    """What the page did that it must not: script errors and dialogs (alert, confirm…)."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-
 async def open_page(browser, url: str, viewport=DESKTOP) -> tuple[Page, Watch]:
-    context = await browser.new_context(viewport=viewport, locale="zh-TW", timezone_id="Asia/Taipei",
-                                        device_scale_factor=1)
-    page = await context.new_page()
-    watch = Watch()
-    page.on("pageerror", lambda error: watch.errors.append(str(error)))
-
-    def on_dialog(dialog) -> None:
-        watch.dialogs.append(dialog.message)
-        asyncio.ensure_future(dialog.dismiss())
-
-    page.on("dialog", on_dialog)
+    page, watch = await new_page(browser, viewport)
     await page.goto(f"{url}/sandbox")
     await expect(page.locator('.person[data-user-id="Udemohost"]')).to_be_visible()
     return page, watch
