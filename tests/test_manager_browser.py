@@ -178,7 +178,7 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     deadline = card.locator('.edit-form [name="closes_at"]')
     await deadline.fill("2020-01-01T20:00")
     await card.locator(".edit-form button[type=submit]").click()
-    await expect(card.locator('.edit-form [name="closes_at"] + .field-error')).to_contain_text("closes_at is in the past")
+    await expect(card.locator('.edit-form [name="closes_at"] + .field-error')).to_have_text("截止時間必須是未來的日期和時間")
     await expect(deadline).to_have_attribute("aria-invalid", "true")
 
     # a future one is saved, read in the shop's zone though this browser is in New York
@@ -218,7 +218,7 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     await form.locator('[name="items[1].price"]').fill("九十")
     await form.locator('[name="announce"]').uncheck()
     await form.locator("button[type=submit]").click()
-    await expect(form.locator('[name="items[1].price"] + .field-error')).to_contain_text("price must be a whole number")
+    await expect(form.locator('[name="items[1].price"] + .field-error')).to_have_text("價格是 0 以上的整數")
     await form.locator('[name="items[1].price"]').fill("480")
     await form.locator("button[type=submit]").click()
     await page.wait_for_url("**/manager/campaigns/*")

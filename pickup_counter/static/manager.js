@@ -8,6 +8,24 @@
   const { t, api, el, money, toast, showError, clearErrors } = PO;
   const zone = root.dataset.zone || "Asia/Taipei";
 
+  // The API's messages are English; say the ones a manager meets in the page's language,
+  // by code and by field (items[2].price → items.price). Others pass through as sent.
+  const FIELD_WORDS = {
+    title: "mgr.err.title", items: "mgr.err.items", "items.label": "mgr.err.label", "items.name": "mgr.err.name",
+    "items.price": "mgr.err.price", "items.stock": "mgr.err.stock", "items.limit_per_buyer": "mgr.err.limit",
+    "items.barcode": "mgr.err.barcode", closes_at: "mgr.err.closes_at", pickup_from: "mgr.err.pickup",
+    pickup_until: "mgr.err.pickup", pickup_place: "mgr.err.place", group_ids: "mgr.err.groups",
+    host_user_id: "mgr.err.host", reason: "mgr.transfers.need_reason", file: "mgr.err.file",
+  };
+  const CODE_WORDS = { invalid_state: "mgr.err.state", forbidden: "mgr.err.forbidden", not_found: "mgr.err.gone" };
+
+  function said(error) {
+    const field = (error.field || "").replace(/\[\d+\]/g, "");
+    const key = (error.code === "invalid" && FIELD_WORDS[field]) || (!error.field && CODE_WORDS[error.code]) ||
+      (error.code === "invalid_state" && CODE_WORDS.invalid_state);
+    return key ? { ...error, message: t(key) } : error;
+  }
+
   // --- times in the shop's zone (whatever zone the browser is in) ----------------------------
 
   function pad(n) {
@@ -119,7 +137,7 @@
       const id = card.dataset.campaign;
       const result = await busy(button, () => send(memoOf(card), "POST", `/api/campaigns/${id}/close`));
       if (!result.ok) {
-        toast(result.data.error.message, "error");
+        toast(said(result.data.error).message, "error");
         return;
       }
       card.dataset.status = result.data.status;
@@ -158,7 +176,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "PATCH", `/api/campaigns/${form.dataset.campaign}`, body));
       if (!result.ok) {
-        showError(form, result.data.error);
+        showError(form, said(result.data.error));
         return;
       }
       const c = result.data;
@@ -252,7 +270,7 @@
       const button = newForm.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(newForm), "POST", "/api/campaigns", body));
       if (!result.ok) {
-        showError(newForm, result.data.error);
+        showError(newForm, said(result.data.error));
         return;
       }
       toast(t("mgr.new.done", { code: result.data.code }));
@@ -329,7 +347,7 @@
     async function confirmTransfer(row, button) {
       const result = await busy(button, () => send(memoOf(row), "POST", `/api/transfers/${row.dataset.transfer}/confirm`));
       if (!result.ok) {
-        toast(result.data.error.message, "error");
+        toast(said(result.data.error).message, "error");
         return;
       }
       decided(row, result.data.status);
@@ -347,7 +365,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "POST", `/api/transfers/${row.dataset.transfer}/void`, { reason }));
       if (!result.ok) {
-        showError(form, result.data.error);
+        showError(form, said(result.data.error));
         return;
       }
       decided(row, result.data.status, reason);
@@ -407,7 +425,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "POST", "/api/bank-statements", body));
       if (!result.ok) {
-        showError(form, result.data.error);
+        showError(form, said(result.data.error));
         return;
       }
       showResult(result.data);
