@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from commerce.errors import NotFound
-from commerce.models import Campaign, Item, Member, Order, OrderLine, Payment
+from commerce.models import Campaign, Item, Member, Order, OrderLine, Payment, PrintJob
 from commerce.money import totals
 from commerce.phones import display_phone
 
@@ -23,7 +23,7 @@ def member_view(member: Member | None) -> dict[str, Any] | None:
 
 
 async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
-    """Views of many orders with three queries, whatever their number."""
+    """Views of many orders with a fixed number of queries, whatever their number."""
     orders = list(orders)
     ids = [o.id for o in orders]
     if not ids:
@@ -40,9 +40,12 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)} if campaign_ids else {}
     member_ids = {o.member_id for o in orders if o.member_id}
     members = {m.id: m for m in await Member.filter(id__in=member_ids)} if member_ids else {}
+    # An original receipt printed or on its way: the next one is a copy (重印).
+    receipted = set(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False,
+                                          status__in=("printed", "queued")).values_list("order_id", flat=True))
     return [
         _view(o, lines_by_order[o.id], items, pays_by_order[o.id], campaigns.get(o.campaign_id),
-              members.get(o.member_id))
+              members.get(o.member_id)) | {"receipt_printed": o.id in receipted}
         for o in orders
     ]
 

@@ -52,6 +52,16 @@ async def test_a_receipt_prints_on_the_network_printer_in_big5(client, printer):
     assert b"\x1d\x28\x6b" in job and b"\x1dV" in job  # QR and cut
 
 
+async def test_the_order_says_once_its_original_receipt_is_printed_or_queued(client, printer):
+    """So the counter prints a copy (重印) next time, whichever browser asks."""
+    order_id = await a_paid_order(client)
+    cashier = await bearer("cashier")
+    before = await (await client.get(f"/api/orders/{order_id}", headers=cashier)).json()
+    await client.post(f"/api/orders/{order_id}/receipt", headers=cashier)  # printer off: queued
+    after = await (await client.get(f"/api/orders/{order_id}", headers=cashier)).json()
+    assert (before["receipt_printed"], after["receipt_printed"]) == (False, True)
+
+
 async def test_with_the_printer_off_the_job_is_queued_with_its_error_then_prints_once_when_it_is_back(client, printer):
     order_id = await a_paid_order(client)
     lines_before = await OrderLine.filter(order_id=order_id).count()

@@ -40,6 +40,8 @@
     seq: 0,
   };
   const printed = new Set(JSON.parse(sessionStorage.getItem("po.printed") || "[]"));
+  // The server knows whether an original was printed; the Set covers this page's own prints.
+  const wasPrinted = (order) => Boolean(order.receipt_printed) || printed.has(order.number);
 
   // --- helpers -----------------------------------------------------------------------
 
@@ -336,7 +338,7 @@
     const order = current();
     if (!order) return;
     const open = order.status === "open";
-    printButton.textContent = printed.has(order.number) ? t("counter.reprint") : t("counter.print");
+    printButton.textContent = wasPrinted(order) ? t("counter.reprint") : t("counter.print");
     handoverButton.disabled = !open || state.busy.has("handover");
     handoverButton.textContent = open ? t("counter.handover") : t("counter.handed_over");
     printButton.disabled = state.busy.has("print");
@@ -533,7 +535,7 @@
     if (!order) return;
     const status = $("job-status");
     await guarded("print", printButton, async () => {
-      const copy = printed.has(order.number);
+      const copy = wasPrinted(order);
       const body = { copy };
       if (!copy && state.cashTaken.has(order.number)) body.open_drawer = true;
       show(status, t("counter.printing"), "");
