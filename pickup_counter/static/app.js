@@ -113,6 +113,19 @@ const PO = (() => {
     form.querySelectorAll("[data-form-error]").forEach((n) => { n.textContent = ""; n.hidden = true; });
   }
 
+  // A whole number typed by hand ("  500 " → 500), else NaN.
+  function whole(value) {
+    const text = String(value ?? "").trim();
+    return /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
+  }
+
+  // Put `message` in a page's message slot (hidden when empty), styled by `kind` (ok, error…).
+  function message(node, text, kind) {
+    node.textContent = text || "";
+    node.className = `msg ${kind || ""}`;
+    node.hidden = !text;
+  }
+
   function typing(target) {
     return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   }
@@ -131,5 +144,5 @@ const PO = (() => {
     }
   });
 
-  return { t, api, el, money, toast, showError, clearErrors, newKey, csrf };
+  return { t, api, el, money, toast, showError, clearErrors, newKey, csrf, whole, message };
 })();

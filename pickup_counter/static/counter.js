@@ -45,15 +45,10 @@
 
   // --- helpers -----------------------------------------------------------------------
 
-  function whole(value) {
-    const text = String(value ?? "").trim();
-    return /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
-  }
+  const whole = PO.whole;
 
   function show(node, message, kind) {
-    node.textContent = message || "";
-    node.className = `msg ${kind || ""}`;
-    node.hidden = !message;
+    PO.message(node, message, kind);
     if (message) reveal(node);
   }
 

@@ -24,16 +24,8 @@
     pending: null,     // {body, key}: a sale not yet answered keeps its key
   };
 
-  function whole(value) {
-    const text = String(value ?? "").trim();
-    return /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
-  }
-
-  function show(node, message, kind) {
-    node.textContent = message || "";
-    node.className = `msg ${kind || ""}`;
-    node.hidden = !message;
-  }
+  const whole = PO.whole;
+  const show = PO.message;
 
   const nameOf = (item) => `${item.label} ${item.name}`;
 
