@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commerce.errors import DomainError
-from commerce.models import LoginAttempt, StaffSession, StaffUser
+from commerce.models import LoginAttempt, StaffSession
 from commerce.staff import check_login
 
 IDLE = timedelta(hours=4)
@@ -95,11 +95,6 @@ async def session_for(token: str, *, now: datetime) -> Session | None:
 
 async def sign_out(token: str) -> None:
     await StaffSession.filter(token_hash=_digest(token)).delete()
-
-
-async def sign_out_user(user: StaffUser) -> int:
-    """End every session of a user (a reset password or a disabled login)."""
-    return await StaffSession.filter(user_id=user.id).delete()
 
 
 async def purge(now: datetime) -> int:
