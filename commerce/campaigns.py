@@ -283,6 +283,7 @@ def _item_view(item: Item, waitlisted: int) -> dict[str, Any]:
         "limit_per_buyer": item.limit_per_buyer,
         "barcode": item.barcode,
         "sold": item.sold,
+        "left": None if item.cap is None else max(0, item.cap - item.sold),  # None: no cap
         "waitlisted": int(waitlisted),
     }
 

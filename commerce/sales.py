@@ -117,13 +117,16 @@ async def walk_in_sale(*, lines: Sequence[SaleLine], payments: Sequence[SalePaym
     return order
 
 
-async def leftovers() -> list[dict]:
-    """Items of open or closed campaigns with stock left (what a walk-in can buy)."""
+async def leftovers(*, include_sold_out: bool = False) -> list[dict]:
+    """Capped items of open or closed campaigns with stock left (what a walk-in can buy);
+    with ``include_sold_out`` also those with none left (``left_qty`` 0), so a counter can
+    show them disabled rather than hide them."""
     from tortoise import connections
 
     return await fetch(
         connections.get("default"),
-        "SELECT i.id, i.label, i.name, i.price, i.barcode, i.cap - i.sold AS left_qty, c.title, c.code"
-        " FROM items i JOIN campaigns c ON c.id = i.campaign_id"
-        " WHERE c.status IN ('open', 'closed') AND i.cap IS NOT NULL AND i.sold < i.cap ORDER BY c.id, i.position",
+        "SELECT i.id, i.label, i.name, i.price, i.barcode, CASE WHEN i.sold < i.cap THEN i.cap - i.sold ELSE 0 END"
+        " AS left_qty, c.title, c.code FROM items i JOIN campaigns c ON c.id = i.campaign_id"
+        " WHERE c.status IN ('open', 'closed') AND i.cap IS NOT NULL"
+        + ("" if include_sold_out else " AND i.sold < i.cap") + " ORDER BY c.id, i.position",
     )

@@ -84,6 +84,12 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     return data
 
 
+async def optional_json_body(request: web.Request) -> dict[str, Any]:
+    """The JSON object sent, or {} when there is no body. Asks body_exists, not can_read_body:
+    the Idempotency-Key middleware may have read the body already."""
+    return await json_body(request) if request.body_exists else {}
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     if not request.path.startswith("/api"):

@@ -14,7 +14,7 @@ from commerce import orders, payments, pickup, sales
 from commerce.db import utcnow
 from commerce.errors import InvalidInput
 from commerce.staff import role_at_least
-from pickup_counter.api import actor, json_body, json_response, require
+from pickup_counter.api import actor, json_body, json_response, optional_json_body, require
 
 routes = web.RouteTableDef()
 
@@ -90,7 +90,7 @@ async def hand_over(request: web.Request) -> web.Response:
     """201 with the handover and the order. 409 balance_due, unless a manager sends force."""
     role = require(request, "cashier")
     order_id = _order_id(request)
-    data = await json_body(request) if request.body_exists else {}
+    data = await optional_json_body(request)
     force = _optional(data, "force", bool, "force") or False
     done = await pickup.hand_over(order_id=order_id, actor=actor(request), now=utcnow(), force=force,
                                   may_force=role_at_least(role, "manager"))
@@ -127,9 +127,10 @@ async def walk_in_sale(request: web.Request) -> web.Response:
 @routes.get("/api/sales/leftovers")
 async def leftovers(request: web.Request) -> web.Response:
     require(request, "cashier")
+    sold_out = request.query.get("sold_out", "").lower() in ("1", "true", "yes")
     items = [
         {"id": r["id"], "label": r["label"], "name": r["name"], "price": r["price"], "barcode": r["barcode"],
          "left": r["left_qty"], "campaign": {"code": r["code"], "title": r["title"]}}
-        for r in await sales.leftovers()
+        for r in await sales.leftovers(include_sold_out=sold_out)
     ]
     return json_response({"items": items})

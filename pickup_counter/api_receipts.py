@@ -11,7 +11,7 @@ from commerce.models import PrintJob
 from commerce.orders import parse_number
 from devices.print_queue import PrintQueue, enqueue_drawer, enqueue_receipt, job_result
 from devices.qr import qr_png
-from pickup_counter.api import actor, json_body, json_response, path_int, require
+from pickup_counter.api import actor, json_response, optional_json_body, path_int, require
 
 routes = web.RouteTableDef()
 PRINT_QUEUE = web.AppKey("print_queue", PrintQueue)
@@ -22,8 +22,7 @@ async def print_receipt(request: web.Request) -> web.Response:
     """Queue the receipt and try the printer at once; a printer that is off leaves the
     job queued with its error (retried in the background), never an error for the sale."""
     require(request, "cashier")
-    # body_exists, not can_read_body: the Idempotency-Key middleware may have read the body already.
-    body = await json_body(request) if request.body_exists else {}
+    body = await optional_json_body(request)
     copy, drawer = body.get("copy", False), body.get("open_drawer", False)
     if not isinstance(copy, bool):
         raise InvalidInput("copy is true or false", field="copy")

@@ -76,7 +76,9 @@ def _counter_paths() -> dict[str, Any]:
         "/api/orders/{number}/handover": {"post": handover},
         "/api/sales": {"post": _op("A walk-in sale of leftovers, paid in full (payments must add up to the total); "
                                    "answers the order", "cashier", body="NewSale", ok=201)},
-        "/api/sales/leftovers": {"get": _op("Items with stock left that a walk-in may buy", "cashier")},
+        "/api/sales/leftovers": {"get": _op("Items with stock left that a walk-in may buy (?sold_out=1: also the "
+                                             "sold-out ones, with left 0)", "cashier",
+                                             params=(_query("sold_out", "1 to include sold-out items"),))},
         "/api/transfers": {"get": _op("Transfers by status (reported by default)", "manager",
                                       params=(_query("status", "reported, confirmed or void"),))},
         "/api/transfers/{id}/confirm": {"post": _op("Confirm a reported transfer", "manager", params=(ID,))},

@@ -9,7 +9,6 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce.models import Campaign
 from pickup_counter import web as pages
 
 routes = web.RouteTableDef()
@@ -25,7 +24,5 @@ async def counter(request: web.Request) -> dict[str, Any]:
 @routes.get("/counter/sale")
 @pages.page("sale.html", role="cashier", areas=("counter",))
 async def sale(request: web.Request) -> dict[str, Any]:
-    """The script lists /api/sales/leftovers; the campaigns' own items (GET /api/campaigns/{id})
-    add the sold-out ones, shown disabled rather than hidden."""
-    ids = await Campaign.filter(status__in=("open", "closed")).order_by("id").values_list("id", flat=True)
-    return {"campaign_ids": ",".join(str(i) for i in ids)}
+    """The script lists /api/sales/leftovers?sold_out=1 (sold-out ones shown disabled)."""
+    return {}

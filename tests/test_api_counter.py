@@ -374,6 +374,16 @@ async def test_leftovers_list_what_a_walk_in_may_buy(client, shop, cashier):
         ("A", 1, "471A", "草莓大福"), ("B", 10, "471B", "草莓大福")]
 
 
+async def test_leftovers_can_include_the_sold_out_ones_for_the_counter_to_show_disabled(client, shop, cashier):
+    await client.post(f"/api/orders/{shop['order']}/lines", json={"barcode": "471A"}, headers=cashier)  # last A
+
+    hidden = await (await client.get("/api/sales/leftovers", headers=cashier)).json()
+    shown = await (await client.get("/api/sales/leftovers?sold_out=1", headers=cashier)).json()
+
+    assert [(i["label"], i["left"]) for i in hidden["items"]] == [("B", 10)]
+    assert [(i["label"], i["left"]) for i in shown["items"]] == [("A", 0), ("B", 10)]
+
+
 # --- transfers, bank statements, reports (manager) ------------------------------------------
 
 MANAGER_ONLY = [("GET", "/api/transfers"), ("POST", "/api/transfers/1/confirm"), ("POST", "/api/transfers/1/void"),

@@ -362,7 +362,7 @@
 
   function renderItems(items) {
     addonItems.replaceChildren(...items.map((item) => {
-      const left = item.stock === null ? null : Math.max(0, item.stock - item.sold);
+      const left = item.left;  // null: no cap
       const soldOut = left === 0;
       return el("button", {
         type: "button", class: `item${soldOut ? " sold-out" : ""}`, disabled: soldOut,

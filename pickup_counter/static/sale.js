@@ -32,34 +32,14 @@
   // --- stock -------------------------------------------------------------------------
 
   async function loadItems() {
-    const ids = (root.dataset.campaigns || "").split(",").filter(Boolean);
-    const [left, ...details] = await Promise.all([
-      api("GET", "/api/sales/leftovers"),
-      ...ids.map((id) => api("GET", `/api/campaigns/${encodeURIComponent(id)}`)),
-    ]);
+    // Sold-out items come too (left 0): they are shown disabled, not hidden.
+    const left = await api("GET", "/api/sales/leftovers?sold_out=1");
     if (!left.ok) {
       show(scanMsg, left.data.error.message, "error");
       return;
     }
-    const available = new Map(left.data.items.map((i) => [i.id, i]));
-    const items = new Map();
-    const order = [];
-    // Each campaign's capped items in its own order; the sold-out ones stay, disabled.
-    for (const resp of details) {
-      if (!resp.ok) continue;
-      for (const it of resp.data.items) {
-        if (it.stock === null) continue;
-        const live = available.get(it.id);
-        items.set(it.id, { id: it.id, label: it.label, name: it.name, price: it.price, barcode: it.barcode,
-          left: live ? live.left : Math.max(0, it.stock - it.sold), campaign: resp.data.title });
-        order.push(it.id);
-      }
-    }
-    for (const it of left.data.items) {
-      if (items.has(it.id)) continue;
-      items.set(it.id, { ...it, campaign: it.campaign.title });
-      order.push(it.id);
-    }
+    const items = new Map(left.data.items.map((it) => [it.id, { ...it, campaign: it.campaign.title }]));
+    const order = [...items.keys()];
     state.items = items;
     state.order = order;
     for (const [id, qty] of state.cart) {  // a cart kept across a reload of the stock
