@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 
 import aiohttp
@@ -12,12 +11,6 @@ from commerce.models import InboundEvent, Notification
 from plusone.app import create_app
 from plusone.settings import Settings
 from tests.fake_line import ACCESS_TOKEN, CHANNEL_SECRET, make_webhook_body, webhook_headers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def serve_line_mode(db_url: str, fake_line, port: int, **env_extra: str):

@@ -4,29 +4,34 @@ import copy
 import csv
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
+from commerce.db import utcnow
 from commerce.members import upsert_member
 from commerce.models import Campaign, IdempotencyKey, Item, Notification
-from commerce.db import utcnow
 from commerce.ordering import Wanted, reserve
-from plusone.app import create_app
-from plusone.settings import Settings
-from tests.api_helpers import CAMPAIGN, bearer
+from tests.api_helpers import CAMPAIGN, TAIPEI, assert_error, bearer
+
+CLOSE = datetime.fromisoformat(CAMPAIGN["closes_at"])  # a week from today, 20:00 in Taipei
 
 
-@pytest.fixture
-async def client(aiohttp_client, db_url):
-    return await aiohttp_client(create_app(Settings(database_url=db_url)))
+def day(n: int, hour: int = 20, minute: int = 0) -> datetime:
+    """`n` days after CAMPAIGN's deadline, at `hour`:`minute` in Taipei."""
+    return datetime.combine(CLOSE.date() + timedelta(days=n), time(hour, minute), tzinfo=TAIPEI)
 
 
-def assert_error(body, code, field=None):
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    if field:
-        assert body["error"]["field"] == field
+def local(at: datetime) -> str:
+    return at.isoformat()
+
+
+def utc(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat()
+
+
+def date_(n: int) -> str:
+    return (CLOSE.date() + timedelta(days=n)).isoformat()
 
 
 async def test_a_manager_opens_a_campaign_and_its_announcement_is_queued_for_each_group(client):
@@ -208,7 +213,7 @@ async def _opened(client, headers, **change):
 async def test_the_campaign_list_shows_each_campaign_with_its_orders_and_per_item_sold_and_stock(client):
     manager = await bearer("manager")
     first = await _opened(client, manager, title="草莓大福")
-    second = await _opened(client, manager, title="檸檬塔", closes_at="2030-12-10T20:00:00+08:00")
+    second = await _opened(client, manager, title="檸檬塔", closes_at=local(day(10)))
     await client.post(f"/api/campaigns/{second['id']}/close", headers=manager)
     amy, bob = await upsert_member("Uamy", "Amy"), await upsert_member("Ubob", "阿明")
     now = utcnow()
@@ -223,8 +228,8 @@ async def test_the_campaign_list_shows_each_campaign_with_its_orders_and_per_ite
         ("草莓大福", "open", 2), ("檸檬塔", "closed", 0)]
     listed = body["campaigns"][0]
     assert (listed["id"], listed["code"], listed["closes_at"], listed["pickup_from"], listed["pickup_until"],
-            listed["pickup_place"]) == (first["id"], first["code"], "2030-11-30T12:00:00+00:00", "2030-12-02",
-                                        "2030-12-05", "本店")
+            listed["pickup_place"]) == (first["id"], first["code"], utc(day(0)), date_(2),
+                                        date_(5), "本店")
     assert [(i["label"], i["stock"], i["sold"], i["waitlisted"]) for i in listed["items"]] == [
         ("A", 50, 3, 0), ("B", None, 1, 0)]
 
@@ -256,25 +261,25 @@ async def test_a_manager_moves_an_open_campaigns_deadline_and_pickup_window(clie
     opened = await _opened(client, manager)
 
     resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager, json={
-        "closes_at": "2030-12-01T21:30:00+08:00", "pickup_until": "2030-12-08", "pickup_place": "二樓櫃台"})
+        "closes_at": local(day(1, 21, 30)), "pickup_until": date_(8), "pickup_place": "二樓櫃台"})
 
     body = await resp.json()
     assert resp.status == 200
     assert (body["closes_at"], body["pickup_from"], body["pickup_until"], body["pickup_place"]) == (
-        "2030-12-01T13:30:00+00:00", "2030-12-02", "2030-12-08", "二樓櫃台")
+        utc(day(1, 21, 30)), date_(2), date_(8), "二樓櫃台")
     stored = await Campaign.get(id=opened["id"])
-    assert (stored.closes_at.isoformat(), stored.status) == ("2030-12-01T13:30:00+00:00", "open")
+    assert (stored.closes_at.isoformat(), stored.status) == (utc(day(1, 21, 30)), "open")
 
 
 async def test_a_cashier_may_not_edit_a_campaign_and_nothing_changes(client):
     opened = await _opened(client, await bearer("manager"))
 
     resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=await bearer("cashier"),
-                              json={"closes_at": "2030-12-01T21:30:00+08:00"})
+                              json={"closes_at": local(day(1, 21, 30))})
 
     assert resp.status == 403
     assert_error(await resp.json(), "forbidden")
-    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == "2030-11-30T12:00:00+00:00"
+    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == utc(day(0))
 
 
 @pytest.mark.parametrize("path", ["/api/campaigns/999", "/api/campaigns/abc"])
@@ -291,13 +296,13 @@ async def test_a_closed_campaigns_deadline_cannot_move_and_nothing_changes(clien
     await client.post(f"/api/campaigns/{opened['id']}/close", headers=manager)
 
     resp = await client.patch(f"/api/campaigns/{opened['id']}", headers=manager,
-                              json={"closes_at": "2030-12-01T21:30:00+08:00", "pickup_place": "二樓"})
+                              json={"closes_at": local(day(1, 21, 30)), "pickup_place": "二樓"})
 
     assert resp.status == 409
     assert_error(await resp.json(), "invalid_state")
     stored = await Campaign.get(id=opened["id"])
     assert (stored.status, stored.closes_at.isoformat(), stored.pickup_place) == (
-        "closed", "2030-11-30T12:00:00+00:00", "本店")
+        "closed", utc(day(0)), "本店")
 
 
 async def test_a_closed_campaigns_pickup_place_can_still_change(client):
@@ -314,8 +319,8 @@ async def test_a_closed_campaigns_pickup_place_can_still_change(client):
     ({"closes_at": "2020-01-01T00:00:00+08:00"}, "closes_at"),
     ({"closes_at": "2030-12-01 21:30"}, "closes_at"),
     ({"closes_at": "soon"}, "closes_at"),
-    ({"pickup_until": "2030-12-01"}, "pickup_until"),
-    ({"pickup_from": "2030-12-09"}, "pickup_from"),
+    ({"pickup_until": date_(1)}, "pickup_until"),
+    ({"pickup_from": date_(9)}, "pickup_from"),
     ({"pickup_from": "12/2"}, "pickup_from"),
     ({"pickup_place": 12}, "pickup_place"),
     ({"title": "other"}, "title"),
@@ -332,24 +337,24 @@ async def test_a_bad_edit_is_a_400_naming_the_field_and_changes_nothing(client, 
     stored = await Campaign.get(id=opened["id"])
     assert (stored.title, stored.closes_at.isoformat(), stored.pickup_from.isoformat(),
             stored.pickup_until.isoformat(), stored.pickup_place) == (
-        "草莓大福", "2030-11-30T12:00:00+00:00", "2030-12-02", "2030-12-05", "本店")
+        "草莓大福", utc(day(0)), date_(2), date_(5), "本店")
 
 
 async def test_a_retried_edit_with_the_same_idempotency_key_is_applied_once(client):
     manager = await bearer("manager")
     opened = await _opened(client, manager)
     path = f"/api/campaigns/{opened['id']}"
-    edit = {"closes_at": "2030-12-01T21:30:00+08:00"}
+    edit = {"closes_at": local(day(1, 21, 30))}
 
     first = await client.patch(path, json=edit, headers={**manager, "Idempotency-Key": "move-1"})
     # someone moves it again in between; the retry must not undo that
-    await client.patch(path, json={"closes_at": "2030-12-03T20:00:00+08:00"}, headers=manager)
+    await client.patch(path, json={"closes_at": local(day(3))}, headers=manager)
     retry = await client.patch(path, json=edit, headers={**manager, "Idempotency-Key": "move-1"})
 
     assert first.status == retry.status == 200
     assert retry.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first.headers
     assert await retry.json() == await first.json()
-    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == "2030-12-03T12:00:00+00:00"
+    assert (await Campaign.get(id=opened["id"])).closes_at.isoformat() == utc(day(3))
     assert await IdempotencyKey.filter(key="move-1").count() == 1
 
 

@@ -9,20 +9,22 @@ import pytest
 from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
 from commerce.members import bind_phone, upsert_member
-from commerce.models import BankStatementLine, Handover, IdempotencyKey, Item, Order, OrderLine, Payment, StockMovement
+from commerce.models import (
+    BankStatementLine,
+    Handover,
+    IdempotencyKey,
+    Item,
+    Order,
+    OrderLine,
+    Payment,
+    StockMovement,
+)
 from commerce.ordering import Wanted, reserve
 from commerce.payments import record_payment, report_transfer
-from plusone.app import create_app
-from plusone.settings import Settings
-from tests.api_helpers import bearer
+from tests.api_helpers import assert_error, bearer
 from tests.factories import a_campaign
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-
-
-@pytest.fixture
-async def client(aiohttp_client, db_url):
-    return await aiohttp_client(create_app(Settings(database_url=db_url)))
 
 
 @pytest.fixture
@@ -45,13 +47,6 @@ async def cashier(client):
 @pytest.fixture
 async def manager(client):
     return await bearer("manager")
-
-
-def assert_error(body, code, field=None):
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code and body["error"]["message"]
-    if field:
-        assert body["error"]["field"] == field
 
 
 async def nothing_written(order_id):

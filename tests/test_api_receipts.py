@@ -13,15 +13,7 @@ from commerce.payments import record_payment
 from plusone.app import create_app
 from plusone.settings import Settings
 from tests.api_helpers import CAMPAIGN, bearer
-from tests.fake_printer import FakePrinter, printer  # noqa: F401
-
-
-def big5_text(job: bytes) -> str:
-    """The Chinese text a Big5 printer prints: the bytes between FS & and FS ."""
-    parts = []
-    for chunk in job.split(b"\x1c\x26")[1:]:
-        parts.append(chunk.split(b"\x1c\x2e")[0].decode("cp950"))
-    return "\n".join(parts)
+from tests.receipts import big5_text
 
 
 @pytest.fixture

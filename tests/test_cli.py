@@ -1,7 +1,6 @@
 """The `plusone` command line, run as a real process against a real database."""
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import PG_URL
+from tests.api_helpers import free_port
 
 
 def plusone(db_url, *args, stdin=None, timeout=60):
@@ -19,17 +19,11 @@ def plusone(db_url, *args, stdin=None, timeout=60):
                           text=True, env=env, timeout=timeout)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_db_upgrade_creates_the_schema_on_an_empty_database(db_url):
-    result = plusone(db_url, "db", "upgrade")
+def test_db_upgrade_creates_the_schema_on_an_empty_database(empty_db_url):
+    result = plusone(empty_db_url, "db", "upgrade")
 
     assert result.returncode == 0, result.stderr
-    again = plusone(db_url, "db", "upgrade")
+    again = plusone(empty_db_url, "db", "upgrade")
     assert again.returncode == 0 and "up to date" in again.stdout
 
 

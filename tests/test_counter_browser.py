@@ -21,7 +21,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser import Watch, needs_chromium, new_page, plusone_cli, serve_app
-from tests.fake_printer import FakePrinter, printer  # noqa: F401
+from tests.fake_printer import FakePrinter
+from tests.receipts import printed_lines
 
 pytestmark = needs_chromium
 
@@ -106,11 +107,6 @@ async def search(page: Page, text: str) -> None:
 async def done(page: Page, watch: Watch) -> None:
     await page.context.close()
     assert watch.errors == [] and watch.dialogs == []
-
-
-def printed_lines(job: bytes) -> list[str]:
-    """Each Big5 text run of a receipt, decoded, with runs of spaces made one."""
-    return [" ".join(m.decode("cp950").split()) for m in re.findall(rb"\x1c&(.*?)\x1c\.", job, re.DOTALL)]
 
 
 # --- the pickup ------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ import aiohttp
 from commerce.campaigns import ItemSpec
 from commerce.models import InboundEvent, OrderLine
 from tests.factories import a_campaign
-from tests.line_app import free_port, serve_line_mode
-from tests.fake_line import (GROUP_ID, fake_line_fixture, make_webhook_body, text_event,  # noqa: F401
-                             webhook_headers)
+from tests.fake_line import GROUP_ID, make_webhook_body, text_event, webhook_headers  # noqa: F401
+from tests.api_helpers import free_port
+from tests.line_app import serve_line_mode
 
 
 async def post(session, url, event) -> int:
@@ -29,8 +29,8 @@ async def wait_applied(timeout=60):
     raise AssertionError("events still pending")
 
 
-async def test_every_acknowledged_event_survives_a_sigkill_and_the_rest_apply_once_when_posted_again(db, fake_line, now):
-    await a_campaign(now, ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+async def test_every_acknowledged_event_survives_a_sigkill_and_the_rest_apply_once_when_posted_again(db, fake_line, live_now):
+    await a_campaign(live_now, ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
     port = free_port()
     url = f"http://127.0.0.1:{port}/line/webhook"
     events = [text_event("+1", user_id=f"Ucrash{i:04d}") for i in range(400)]

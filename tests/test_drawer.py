@@ -1,6 +1,5 @@
 """POST /api/drawer/open: the cash drawer opens now, on record, or not at all (never later)."""
 import asyncio
-import re
 from datetime import timedelta
 
 import pytest
@@ -9,13 +8,12 @@ from commerce.db import utcnow
 from commerce.members import upsert_member
 from commerce.models import PrintJob
 from commerce.ordering import Wanted, reserve
-from commerce.staff import add_staff
 from devices.print_queue import PrintQueue, ReceiptOptions, enqueue_drawer
 from devices.printers import TcpPrinter
 from plusone.app import create_app
 from plusone.settings import Settings
-from tests.api_helpers import CAMPAIGN, bearer
-from tests.fake_printer import FakePrinter, printer  # noqa: F401
+from tests.api_helpers import CAMPAIGN, bearer, signed_in
+from tests.fake_printer import FakePrinter
 
 DRAWER_PULSE = b"\x1bp\x00\x32\x32"  # ESC p, pin 2
 
@@ -24,18 +22,6 @@ DRAWER_PULSE = b"\x1bp\x00\x32\x32"  # ESC p, pin 2
 async def client(aiohttp_client, db_url, printer):
     settings = Settings(database_url=db_url, printer=f"tcp://127.0.0.1:{printer.port}")
     return await aiohttp_client(create_app(settings, print_retry_s=0.1))
-
-
-async def signed_in(client, username="mei", role="cashier") -> str:
-    """Sign `username` in through the login form; the client keeps the cookie. Returns the CSRF token."""
-    await add_staff(username, "correct horse", role)
-    form = await (await client.get("/login")).text()
-    login_csrf = re.search(r'name="csrf" value="([^"]+)"', form)[1]
-    resp = await client.post("/login", data={"csrf": login_csrf, "username": username, "password": "correct horse"},
-                             allow_redirects=False)
-    assert resp.status == 303
-    page = await (await client.get("/counter")).text()
-    return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
 
 
 async def test_without_credentials_it_is_401_and_nothing_opens(client, printer):
@@ -65,7 +51,7 @@ async def test_a_signed_in_page_without_its_csrf_token_is_403_and_nothing_opens(
 async def test_a_cashier_opens_the_drawer_the_printer_gets_just_the_pulse_and_who_asked_is_on_record(
         client, printer):
     await printer.start()
-    csrf = await signed_in(client, "mei")
+    csrf = await signed_in(client, username="mei")
 
     resp = await client.post("/api/drawer/open", headers={"X-CSRF-Token": csrf})
 

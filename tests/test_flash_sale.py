@@ -5,7 +5,7 @@ from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
 from commerce.models import Item, OrderLine
 from tests.factories import a_campaign
-from tests.fake_line import GROUP_ID, fake_line_fixture, text_event  # noqa: F401
+from tests.fake_line import GROUP_ID, text_event  # noqa: F401
 from tests.line_app import line_app, post_events, settled
 
 

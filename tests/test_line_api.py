@@ -27,7 +27,6 @@ from tests.fake_line import (
     GROUP_ID,
     USER_ID,
     FakeLine,
-    fake_line_fixture,  # noqa: F401  (the fake_line fixture)
     follow_event,
     join_event,
     make_webhook_body,

@@ -3,7 +3,6 @@ import asyncio
 
 from commerce.models import Notification
 from tests.api_helpers import CAMPAIGN, bearer
-from tests.fake_line import fake_line_fixture  # noqa: F401
 from tests.line_app import line_app, settled
 
 

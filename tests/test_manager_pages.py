@@ -4,7 +4,7 @@ import csv
 import io
 import pathlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,31 +16,24 @@ from commerce.models import Campaign, Payment
 from commerce.ordering import Wanted, reserve
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
-from commerce.staff import add_staff
 from pickup_counter import text_common, text_manager
-from plusone.app import create_app
-from plusone.settings import Settings
+from tests.api_helpers import CAMPAIGN, signed_in
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVIL = "<script>alert(1)</script>"
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def client(aiohttp_client, db_url):
-    return await aiohttp_client(create_app(Settings(database_url=db_url)))
+CLOSE = datetime.fromisoformat(CAMPAIGN["closes_at"])  # a week from today, 20:00 in Taipei
 
 
 @pytest.fixture
 async def shop(client):
-    """One open campaign (deadline 2030-11-30 20:00 Taipei): EVIL owes 240 for A×2 and has
+    """One open campaign (deadline a week from today, 20:00 Taipei): EVIL owes 240 for A×2 and has
     reported a transfer of 240 from an account ending 12345; 阿明 paid 120 cash for A×1 and
     picked it up; 小美 is waitlisted for B (sold out)."""
     now = utcnow()
     campaign = await open_campaign(CampaignSpec(
         title="草莓大福", items=[ItemSpec("A", "原味", 120, stock=50), ItemSpec("B", "抹茶", 130, stock=0)],
-        closes_at=datetime(2030, 11, 30, 12, 0, tzinfo=timezone.utc), pickup_place="本店",
-        pickup_from=datetime(2030, 12, 2).date(), pickup_until=datetime(2030, 12, 5).date(), announce=False,
+        closes_at=CLOSE, pickup_place="本店", pickup_from=CLOSE.date() + timedelta(days=2),
+        pickup_until=CLOSE.date() + timedelta(days=5), announce=False,
     ), now=now)
     evil = await upsert_member("Uevil", EVIL)
     await bind_phone(evil.id, "0912-345-678")
@@ -55,20 +48,6 @@ async def shop(client):
     return {"campaign": campaign, "owing": owing.order_id, "paid": paid.order_id, "transfer": transfer}
 
 
-async def sign_in(client, role: str) -> str:
-    """Sign in through the /login form as a new staff user of ``role``; return the page's CSRF token."""
-    username = f"{role}1"
-    await add_staff(username, PASSWORD, role)
-    form = await client.get("/login")
-    login_csrf = re.search(r'name="csrf" value="([^"]+)"', await form.text()).group(1)
-    resp = await client.post("/login?next=/manager/campaigns",
-                             data={"username": username, "password": PASSWORD, "csrf": login_csrf},
-                             allow_redirects=False)
-    assert resp.status == 303 and resp.headers["Location"] == "/manager/campaigns"
-    page = await client.get("/manager/campaigns")  # a cashier's 403 page carries the token too
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', await page.text()).group(1)
-
-
 def pages(shop) -> list[str]:
     cid = shop["campaign"].id
     return ["/manager/campaigns", f"/manager/campaigns/{cid}", f"/manager/campaigns/{cid}?show=unpaid",
@@ -79,7 +58,7 @@ def pages(shop) -> list[str]:
 # --- who may see the pages ---------------------------------------------------------------------
 
 async def test_every_manager_page_renders_for_a_manager_with_the_strict_csp(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     for path in pages(shop):
         resp = await client.get(path)
@@ -94,7 +73,7 @@ async def test_every_manager_page_renders_for_a_manager_with_the_strict_csp(clie
 
 
 async def test_a_cashier_gets_the_403_page_on_every_manager_page(client, shop):
-    await sign_in(client, "cashier")
+    await signed_in(client, "cashier", page="/manager/campaigns")
 
     for path in pages(shop):
         resp = await client.get(path)
@@ -115,7 +94,7 @@ async def test_without_a_session_every_manager_page_sends_you_to_sign_in(client,
 
 
 async def test_an_unknown_campaign_is_404(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     assert (await client.get("/manager/campaigns/99999")).status == 404
     assert (await client.get("/manager/campaigns/99999/picklist")).status == 404
@@ -123,7 +102,7 @@ async def test_an_unknown_campaign_is_404(client, shop):
 
 
 async def test_manager_alone_goes_to_the_campaigns(client):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     resp = await client.get("/manager", allow_redirects=False)
 
@@ -133,22 +112,22 @@ async def test_manager_alone_goes_to_the_campaigns(client):
 # --- what the pages show -------------------------------------------------------------------------
 
 async def test_the_campaign_list_shows_deadline_in_the_shops_zone_window_orders_and_sold_over_stock(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     html = await (await client.get("/manager/campaigns")).text()
 
     card = html[html.index(f'data-campaign="{shop["campaign"].id}"'):]
     assert shop["campaign"].code in card
-    assert '<dd data-role="deadline">2030-11-30 20:00</dd>' in card
-    assert '<dd data-role="pickup">2030-12-02 – 2030-12-05 · 本店</dd>' in card
+    assert f'<dd data-role="deadline">{CLOSE:%Y-%m-%d} 20:00</dd>' in card
+    assert f'<dd data-role="pickup">{CLOSE.date() + timedelta(days=2)} – {CLOSE.date() + timedelta(days=5)} · 本店</dd>' in card
     assert "<dt>訂單數</dt><dd>3</dd>" in card
     assert re.search(r"<b>A</b> 原味 <span class=\"num\">3 / 50</span>", card)
     assert re.search(r"<b>B</b> 抹茶 <span class=\"num\">0 / 0</span> <span class=\"badge warn\">候補 1</span>", card)
-    assert 'value="2030-11-30T20:00"' in card  # the deadline input, in the shop's zone
+    assert f'value="{CLOSE:%Y-%m-%d}T20:00"' in card  # the deadline input, in the shop's zone
 
 
 async def test_orders_filter_to_unpaid_and_not_picked_up(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
     cid = shop["campaign"].id
 
     everyone = await (await client.get(f"/manager/campaigns/{cid}")).text()
@@ -168,7 +147,7 @@ async def test_orders_filter_to_unpaid_and_not_picked_up(client, shop):
 
 
 async def test_a_buyer_name_with_markup_is_escaped_on_the_orders_transfers_and_pick_list_pages(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
     cid = shop["campaign"].id
 
     for path in (f"/manager/campaigns/{cid}", "/manager/transfers", f"/manager/campaigns/{cid}/picklist"):
@@ -179,7 +158,7 @@ async def test_a_buyer_name_with_markup_is_escaped_on_the_orders_transfers_and_p
 
 
 async def test_the_transfers_page_lists_reports_awaiting_confirmation(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     html = await (await client.get("/manager/transfers")).text()
 
@@ -190,7 +169,7 @@ async def test_the_transfers_page_lists_reports_awaiting_confirmation(client, sh
 
 
 async def test_the_pick_list_page_has_per_item_totals_then_per_buyer_packing_and_a_print_button(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     html = await (await client.get(f"/manager/campaigns/{shop['campaign'].id}/picklist")).text()
 
@@ -202,7 +181,7 @@ async def test_the_pick_list_page_has_per_item_totals_then_per_buyer_packing_and
 
 
 async def test_the_daily_report_shows_takings_by_method_as_bars_orders_pickups_and_the_months_pushes(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
     now = utcnow()
     await record_payment(order_id=shop["owing"], method="linepay", amount=60, actor="t", now=now)
 
@@ -217,7 +196,7 @@ async def test_the_daily_report_shows_takings_by_method_as_bars_orders_pickups_a
 
 
 async def test_a_day_without_takings_has_no_chart_and_a_bad_date_falls_back_to_today(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     quiet = await (await client.get("/manager/reports?date=2026-01-05")).text()
     bad = await (await client.get("/manager/reports?date=yesterday")).text()
@@ -227,7 +206,7 @@ async def test_a_day_without_takings_has_no_chart_and_a_bad_date_falls_back_to_t
 
 
 async def test_pages_speak_english_when_asked(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     html = await (await client.get("/manager/transfers?lang=en")).text()
 
@@ -238,7 +217,7 @@ async def test_pages_speak_english_when_asked(client, shop):
 # --- writes go through the API with the session's CSRF token ---------------------------------------
 
 async def test_the_pick_list_csv_downloads_with_the_session_cookie(client, shop):
-    await sign_in(client, "manager")
+    await signed_in(client, "manager", page="/manager/campaigns")
 
     resp = await client.get(f"/api/campaigns/{shop['campaign'].id}/picklist?format=csv")
 
@@ -250,7 +229,7 @@ async def test_the_pick_list_csv_downloads_with_the_session_cookie(client, shop)
 
 
 async def test_a_write_with_the_session_but_without_the_csrf_token_is_refused_and_changes_nothing(client, shop):
-    csrf = await sign_in(client, "manager")
+    csrf = await signed_in(client, "manager", page="/manager/campaigns")
     cid = shop["campaign"].id
 
     no_token = await client.post(f"/api/campaigns/{cid}/close")
@@ -269,18 +248,18 @@ async def test_a_write_with_the_session_but_without_the_csrf_token_is_refused_an
 
 
 async def test_a_manager_edits_a_deadline_through_the_api_with_the_session(client, shop):
-    csrf = await sign_in(client, "manager")
+    csrf = await signed_in(client, "manager", page="/manager/campaigns")
     cid = shop["campaign"].id
     headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "edit-1"}
 
     past = await client.patch(f"/api/campaigns/{cid}", json={"closes_at": "2020-01-01T20:00:00+08:00"}, headers=headers)
-    moved = await client.patch(f"/api/campaigns/{cid}", json={"closes_at": "2030-12-01T21:00:00+08:00"},
+    moved = await client.patch(f"/api/campaigns/{cid}", json={"closes_at": f"{CLOSE.date() + timedelta(days=1)}T21:00:00+08:00"},
                                headers={**headers, "Idempotency-Key": "edit-2"})
 
     assert past.status == 400 and (await past.json())["error"]["field"] == "closes_at"
     assert moved.status == 200
     html = await (await client.get("/manager/campaigns")).text()
-    assert '<dd data-role="deadline">2030-12-01 21:00</dd>' in html
+    assert f'<dd data-role="deadline">{CLOSE.date() + timedelta(days=1)} 21:00</dd>' in html
 
 
 # --- every word in both languages ----------------------------------------------------------------

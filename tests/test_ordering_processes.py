@@ -13,8 +13,8 @@ from tests.factories import a_campaign, members
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need PostgreSQL (SQLite: one process per file)")
 
 
-async def test_two_processes_reserving_500_against_a_cap_of_50_reserve_exactly_50(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=50))
+async def test_two_processes_reserving_500_against_a_cap_of_50_reserve_exactly_50(db, live_now):
+    campaign = await a_campaign(live_now, ItemSpec("A", "原味", 120, stock=50))
     buyers = await members(500)
     first = buyers[0].id
     assert [b.id for b in buyers] == list(range(first, first + 500))

@@ -22,7 +22,8 @@ from devices.printers import TcpPrinter
 from devices.receipt import Text, op_cols
 from devices.receipt_data import receipt_for_order
 from tests.factories import a_campaign, members
-from tests.fake_printer import FakePrinter, printer  # noqa: F401
+from tests.fake_printer import FakePrinter
+from tests.receipts import printed_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_POSTGRES = bool(os.environ.get("PLUSONE_TEST_POSTGRES_URL"))
@@ -78,11 +79,6 @@ def a_queue(printer, clock, worker_id="counter-1", timeout=2.0) -> PrintQueue:
 def qr_store(data: str) -> bytes:
     """The native QR command that stores `data` (GS ( k, function 180)."""
     return QR_STORE + (len(data) + 3).to_bytes(2, "little") + b"\x31\x50\x30" + data.encode()
-
-
-def printed_lines(job: bytes) -> list[str]:
-    """Each Big5 line of a job, decoded, with runs of spaces made one."""
-    return [" ".join(m.decode("cp950").split()) for m in re.findall(rb"\x1c&(.*?)\x1c\.", job, re.DOTALL)]
 
 
 # --- sales made with the real services -------------------------------------------------

@@ -23,37 +23,17 @@ from devices.receipt import (
     text_cols,
     wrap,
 )
-
-PRINTED_AT = datetime(2024, 9, 10, 6, 5, tzinfo=timezone.utc)  # 14:05 in Taipei
+from tests.receipts import PRINTED_AT
+from tests.receipts import a_receipt as receipt_base
 
 
 def a_receipt(**changes) -> ReceiptData:
-    data = ReceiptData(
-        shop_name="小花團購",
-        shop_address="台北市大安區和平東路一段 1 號",
-        order_no="A-0042",
-        campaign_title="中秋月餅團購",
-        lines=[
-            ReceiptLine(label="A1", name="蛋黃酥", qty=2, unit_price=350, line_total=700),
-            ReceiptLine(
-                label="B2",
-                name="鳳梨酥 Pineapple cake 家庭分享包",
-                qty=1,
-                unit_price=480,
-                line_total=480,
-            ),
-            ReceiptLine(
-                label="C3", name="保冷袋", qty=1, unit_price=170, line_total=170, addon=True
-            ),
-        ],
-        total=1350,
-        printed_at=PRINTED_AT,
-        payments=[Payment(method="cash", amount=1350, tendered=1500, change=150)],
-        balance=0,
-        staff_name="小明",
-        pickup_token="tok123",
-    )
-    return replace(data, **changes)
+    """The shared receipt with a long mixed-width name and a cash payment with change."""
+    lines = list(receipt_base().lines)
+    lines[1] = replace(lines[1], name="鳳梨酥 Pineapple cake 家庭分享包")
+    fields = dict(lines=lines, payments=[Payment(method="cash", amount=1350, tendered=1500, change=150)],
+                  balance=0, pickup_token="tok123")
+    return receipt_base(**(fields | changes))
 
 
 def texts(ops) -> list[str]:

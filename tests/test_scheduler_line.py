@@ -12,7 +12,7 @@ from commerce.models import Campaign, Notification
 from commerce.ordering import Wanted, reserve
 from commerce.reports import pick_list
 from scheduler.jobs import close_due, remind_unpaid
-from tests.fake_line import GROUP_ID, fake_line_fixture, text_event  # noqa: F401
+from tests.fake_line import GROUP_ID, text_event  # noqa: F401
 from tests.line_app import line_app, post_events, settled
 
 HOST = "Uhost0000000000000000000000000001"

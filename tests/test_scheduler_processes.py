@@ -13,7 +13,8 @@ from commerce.models import Campaign
 from commerce.ordering import Wanted, reserve
 from tests.conftest import PG_URL
 from tests.fake_line import GROUP_ID, fake_line_fixture  # noqa: F401
-from tests.line_app import free_port, serve_line_mode
+from tests.api_helpers import free_port
+from tests.line_app import serve_line_mode
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need PostgreSQL (SQLite: one process per file)")
 

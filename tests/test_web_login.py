@@ -9,37 +9,18 @@ from commerce import sessions
 from commerce.db import utcnow
 from commerce.models import LoginAttempt, StaffSession
 from commerce.staff import add_staff
-from plusone.app import create_app
-from plusone.settings import Settings
-from tests.api_helpers import bearer
-
-PASSWORD = "correct horse"
+from tests.api_helpers import PASSWORD, bearer, page_csrf, post_login
 
 
 @pytest.fixture
-async def client(aiohttp_client, db_url):
-    client = await aiohttp_client(create_app(Settings(database_url=db_url)))
+async def client(client):
     await add_staff("amy", PASSWORD, "cashier")
     await add_staff("boss", PASSWORD, "manager")
     return client
 
 
-async def login_csrf(client, next_path="/counter") -> str:
-    resp = await client.get(f"/login?next={next_path}")
-    assert resp.status == 200
-    return re.search(r'name="csrf" value="([^"]+)"', await resp.text()).group(1)
-
-
 async def sign_in(client, username="amy", password=PASSWORD, next_path="/counter"):
-    csrf = await login_csrf(client, next_path)
-    return await client.post(f"/login?next={next_path}", data={"username": username, "password": password, "csrf": csrf},
-                             allow_redirects=False)
-
-
-async def page_csrf(client, path="/counter") -> str:
-    resp = await client.get(path)
-    assert resp.status == 200, await resp.text()
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', await resp.text()).group(1)
+    return await post_login(client, username, password, next_path)
 
 
 def session_cookie(client) -> str | None:

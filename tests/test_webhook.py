@@ -6,8 +6,13 @@ import pytest
 from commerce.models import InboundEvent
 from plusone.app import create_app
 from plusone.settings import Settings
-from tests.fake_line import (ACCESS_TOKEN, CHANNEL_SECRET, fake_line_fixture, make_webhook_body,  # noqa: F401
-                             text_event, webhook_headers)
+from tests.fake_line import (  # noqa: F401
+    ACCESS_TOKEN,
+    CHANNEL_SECRET,
+    make_webhook_body,
+    text_event,
+    webhook_headers,
+)
 
 
 @pytest.fixture
