@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 
@@ -60,3 +61,24 @@ async def settled(timeout: float = 60.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"not settled: {pending_events} events, {pending_notes} notifications pending")
+
+
+async def eventually(read, ok, timeout: float = 20.0, every: float = 0.05):
+    """Poll ``read()`` (sync or async) until ``ok(value)``; return that value, or fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = read()
+        if inspect.isawaitable(value):
+            value = await value
+        if ok(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"still not so after {timeout} s: {value!r}")
+        await asyncio.sleep(every)
+
+
+async def ticks_pass(n: int, tick_s: float) -> None:
+    """Let ``n`` ticks of a periodic job go by: the bounded wait before asserting that
+    something did not happen (there is no event to wait for when nothing happens)."""
+    await asyncio.sleep(n * tick_s)

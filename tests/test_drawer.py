@@ -1,5 +1,4 @@
 """POST /api/drawer/open: the cash drawer opens now, on record, or not at all (never later)."""
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from devices.printers import TcpPrinter
 from plusone.app import create_app
 from plusone.settings import Settings
 from tests.api_helpers import CAMPAIGN, bearer, signed_in
+from tests.line_app import ticks_pass
 from tests.fake_printer import FakePrinter
 
 DRAWER_PULSE = b"\x1bp\x00\x32\x32"  # ESC p, pin 2
@@ -93,7 +93,7 @@ async def test_with_the_printer_off_it_is_a_visible_error_the_job_fails_and_neve
     assert (row.kind, row.status, row.attempts) == ("drawer", "failed", 0)
 
     await printer.start()  # the printer is back; the retry loop runs every 0.1 s
-    await asyncio.sleep(1.0)
+    await ticks_pass(5, 0.1)
 
     assert printer.jobs == []
     assert (await PrintJob.get(id=job_id)).status == "failed"

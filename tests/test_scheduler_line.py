@@ -13,7 +13,7 @@ from commerce.ordering import Wanted, reserve
 from commerce.reports import pick_list
 from scheduler.jobs import close_due, remind_unpaid
 from tests.fake_line import GROUP_ID, text_event  # noqa: F401
-from tests.line_app import line_app, post_events, settled
+from tests.line_app import eventually, line_app, post_events, settled, ticks_pass
 
 HOST = "Uhost0000000000000000000000000001"
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -116,13 +116,12 @@ async def test_with_line_down_the_pick_list_waits_then_goes_out_once(aiohttp_cli
     await fake_line.down()
 
     await close_due(deadline)
-    await asyncio.sleep(1.5)
-    failed_attempts = (await Notification.get(template="pick_list")).attempts
+    failed = await eventually(lambda: Notification.get(template="pick_list"), lambda n: n.attempts >= 1)
     await close_due(deadline + timedelta(seconds=30))
     await fake_line.up()
     await settled()
 
-    assert failed_attempts >= 1
+    assert failed.attempts >= 1 and failed.status == "pending"
     assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
     assert await Notification.filter(status="sent").count() == 2
 
@@ -132,11 +131,8 @@ async def test_the_apps_own_scheduler_closes_a_campaign_at_its_deadline(aiohttp_
                                   pickup_reminder_at=None, reconciliation_at=None))
     campaign = await a_campaign_closing_at(utcnow() + timedelta(seconds=1))
 
-    for _ in range(100):
-        if to(fake_line, HOST):
-            break
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(0.5)  # a few more ticks: nothing more may arrive
+    await eventually(lambda: to(fake_line, HOST), bool)
+    await ticks_pass(3, 0.2)  # three more ticks: nothing more may arrive
 
     assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
     closed = await Campaign.get(id=campaign.id)
@@ -147,7 +143,7 @@ async def test_with_the_scheduler_off_nothing_closes_on_its_own(aiohttp_client, 
     await aiohttp_client(line_app(db_url, fake_line, scheduler=False, scheduler_tick_s=0.1))
     campaign = await a_campaign_closing_at(utcnow() + timedelta(seconds=0.3))
 
-    await asyncio.sleep(1.0)
+    await ticks_pass(10, 0.1)  # ten ticks after the deadline
 
     assert (await Campaign.get(id=campaign.id)).status == "open"
     assert fake_line.pushes == []

@@ -1,6 +1,5 @@
 """Two `plusone serve` processes on one PostgreSQL, each running the scheduler, against one
 fake LINE API: every message is sent once."""
-import asyncio
 import signal
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from commerce.ordering import Wanted, reserve
 from tests.conftest import PG_URL
 from tests.fake_line import GROUP_ID, fake_line_fixture  # noqa: F401
 from tests.api_helpers import free_port
-from tests.line_app import serve_line_mode
+from tests.line_app import eventually, serve_line_mode, ticks_pass
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need PostgreSQL (SQLite: one process per file)")
 
@@ -42,11 +41,8 @@ async def test_two_servers_with_the_scheduler_send_one_pick_list_one_notice_and_
             member = await upsert_member(user, user)
             await reserve(campaign_id=campaign.id, member_id=member.id, wanted=[Wanted("A", 1)], now=utcnow())
 
-        for _ in range(200):
-            if len(fake_line.pushes) >= 22:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)  # several more ticks in both processes: nothing more may arrive
+        await eventually(lambda: len(fake_line.pushes), lambda n: n >= 22)
+        await ticks_pass(4, 0.3)  # four more ticks in both processes: nothing more may arrive
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
