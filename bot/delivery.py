@@ -26,6 +26,7 @@ from bot.line_api import LinePermanent, LineRetryable
 log = logging.getLogger(__name__)
 BACKOFF_S = (1, 2, 5, 15, 30, 60, 120, 300)
 REPLY_TOKEN_LIFE_S = 60
+IN_FLIGHT = 64
 
 
 class Sender(Protocol):
@@ -70,6 +71,9 @@ class Delivery:
         self.poll_s = poll_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._sending: set[asyncio.Task] = set()
+        # LINE allows 2,000 requests/s per channel; 64 in flight stays well inside it.
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
 
     def wake(self) -> None:
         self._wake.set()
@@ -78,6 +82,8 @@ class Delivery:
         self._task = asyncio.create_task(self._run(), name="delivery")
 
     async def stop(self) -> None:
+        for task in list(self._sending):
+            task.cancel()
         if self._task:
             self._task.cancel()
             try:
@@ -99,12 +105,30 @@ class Delivery:
                 except asyncio.TimeoutError:
                     pass
 
+    def send_claimed(self, ids: list[int]) -> None:
+        """Send notifications this worker already holds (the replies of a batch just
+        committed) at once, without waiting for the next drain."""
+        task = asyncio.create_task(self._send_claimed(ids))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send_claimed(self, ids: list[int]) -> None:
+        try:
+            notes = await Notification.filter(id__in=ids, claimed_by=self.worker_id, status="pending").order_by("id")
+            await asyncio.gather(*[self._deliver_limited(n) for n in notes])
+        except Exception:
+            log.exception("sending replies failed; the outbox retries them")
+
+    async def _deliver_limited(self, note: Notification) -> None:
+        async with self._in_flight:
+            await self.deliver(note)
+
     async def drain(self, limit: int = 50) -> int:
         """Send what is due; return how many notifications were handled."""
         notes = await outbox.claim_due(self.worker_id, now=self.clock(), limit=limit)
         if not notes:
             return 0
-        await asyncio.gather(*[self.deliver(n) for n in notes])
+        await asyncio.gather(*[self._deliver_limited(n) for n in notes])
         return len(notes)
 
     async def deliver(self, note: Notification) -> None:

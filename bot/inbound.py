@@ -1,35 +1,67 @@
-"""The durable inbound queue: webhook events are stored before the webhook answers 200
-and applied exactly once by a worker.
+"""The durable inbound queue: webhook events are stored before the webhook answers 200, then
+applied exactly once, in LINE's order, by one applier.
 
-Exactly once: ``event_id`` is unique, so a redelivery stores nothing; and an event is
-applied in one transaction that also flips its row from pending to done, so a crash
-before commit leaves it pending (applied after restart) and a crash after commit
-leaves it done (never applied twice). The reply is queued in the outbox in that same
-transaction and sent after commit.
+Order. Each event carries LINE's ``timestamp`` (when LINE received the message: the order
+everyone sees in the chat). Webhook requests travel concurrently and arrive out of order, so
+an event is held for a short reorder window after its stamp (``due_ms``) and events are then
+applied in stamp order (ties by arrival). An event whose stamp is older than its arrival by
+more than ``REPLAY_LIMIT_MS`` is a replay and is refused, not applied.
+
+Group commit. A batch of due events is applied in one transaction, each in its own
+savepoint: one bad event rolls back alone and is retried (up to ``MAX_ATTEMPTS``) while the
+others commit. The reply of each event is queued in the outbox in its savepoint, already
+claimed by this worker, and handed to delivery the moment the batch commits.
+
+One applier. The applier works only while it holds the ``inbound`` lease (renewed inside
+every batch transaction, see ``commerce.leases``); other processes stand by and take over
+within ``LEASE_TTL_MS`` plus a poll when the holder dies.
+
+Exactly once: ``event_id`` is unique, so a redelivery stores nothing; an event's row flips
+from pending to done in the savepoint of its effect, so a crash before commit leaves it
+pending (applied after restart) and after commit done (never applied twice).
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import zlib
-from collections.abc import Callable, Sequence
-from datetime import datetime
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from commerce import outbox
+from commerce import leases, outbox
 from commerce.db import execute, fetch, utcnow
-from commerce.models import InboundEvent
 
 log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 5
+# Webhook requests of one moment arrive up to ~300 ms apart; most within 100 ms. 250 ms after
+# its stamp an event is applied: late enough that almost every earlier "+1" is in, early
+# enough that the buyer's answer still comes well within a second.
+REORDER_WINDOW_MS = 250
+REPLAY_LIMIT_MS = 5 * 60 * 1000
+LEASE = "inbound"
+LEASE_TTL_MS = 3000
+BATCH = 200
+GATHER_S = 0.01
 
 _INSERT = (
-    "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at)"
-    " VALUES (?, ?, ?, 'pending', 0, '', ?) ON CONFLICT (event_id) DO NOTHING"
+    "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at,"
+    " stamp_ms, due_ms) VALUES (?, ?, 0, 'pending', 0, '', ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
+)
+_DUE = (
+    "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending' AND due_ms <= ?"
+    " ORDER BY stamp_ms, id LIMIT ?"
+)
+_NEXT_DUE = "SELECT MIN(due_ms) AS due FROM inbound_events WHERE status = 'pending'"
+_DONE = "UPDATE inbound_events SET status = ?, processed_at = ? WHERE id = ? AND status = 'pending'"
+_FAILED = (
+    "UPDATE inbound_events SET attempts = attempts + 1, last_error = ?, due_ms = ?,"
+    " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE id = ? AND status = 'pending'"
 )
 
 
@@ -37,12 +69,21 @@ class InvalidWebhook(ValueError):
     pass
 
 
-def partition_of(event: dict[str, Any], partitions: int) -> int:
-    """Events of one person land in one partition and are applied in order (their "+1" then
-    their "-1"); different buyers of one group are applied in parallel partitions."""
-    source = event.get("source") or {}
-    key = source.get("userId") or source.get("groupId") or source.get("roomId") or ""
-    return zlib.crc32(key.encode()) % partitions
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def stamp_of(event: dict[str, Any], received_ms: int) -> int:
+    """LINE's timestamp of ``event``, never later than its arrival (a clock ahead of ours must
+    not hold an event back, nor let it jump ahead)."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, int) or stamp <= 0:
+        return received_ms
+    return min(stamp, received_ms)
+
+
+def stamped_at(stamp_ms: int) -> datetime:
+    return datetime.fromtimestamp(stamp_ms / 1000, timezone.utc)
 
 
 def events_of(payload: Any) -> list[dict[str, Any]]:
@@ -57,118 +98,144 @@ def events_of(payload: Any) -> list[dict[str, Any]]:
     return payload["events"]
 
 
-async def store(events: Sequence[dict[str, Any]], *, partitions: int, now: datetime) -> int:
+async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS,
+                partitions: int | None = None) -> int:
     """Durably store events (one transaction); a redelivered event id is ignored.
-    Returns how many were new."""
+    Returns how many were new. (``partitions`` is accepted for old callers and ignored.)"""
     if not events:
         return 0
+    received_ms = int(now.timestamp() * 1000)
     new = 0
     async with in_transaction() as conn:
         for event in events:
-            new += await execute(
-                conn, _INSERT, event["webhookEventId"], json.dumps(event, ensure_ascii=False),
-                partition_of(event, partitions), now,
-            )
+            stamp = stamp_of(event, received_ms)
+            new += await execute(conn, _INSERT, event["webhookEventId"], json.dumps(event, ensure_ascii=False),
+                                 now, stamp, stamp + window_ms)
     return new
 
 
-# Apply one event inside the caller's transaction; return the reply messages (may be []).
-# It gets what ``prepare`` fetched before the transaction (LINE is never awaited inside one).
-Applier = Callable[[dict[str, Any], Any], Any]
-Preparer = Callable[[dict[str, Any]], Any]
+# Apply one event inside the caller's savepoint; return the reply messages (may be []).
+# It gets what ``prepare`` fetched before the transaction (LINE is never awaited inside one)
+# and the instant the event counts as happening (its stamp).
+Applier = Callable[[dict[str, Any], Any, datetime], Awaitable[list[dict]]]
+Preparer = Callable[[Sequence[dict[str, Any]]], Awaitable[Any]]
+OnReplies = Callable[[list[int]], None]
 
 
 class InboundWorker:
-    """Applies pending events, one partition per task, in arrival order within a chat."""
+    """The one applier of a process: applies due events in stamp order while it holds the lease."""
 
-    def __init__(self, apply: Applier, *, prepare: Preparer | None = None, partitions: int = 1,
-                 on_applied: Callable[[], None] | None = None, poll_s: float = 1.0) -> None:
+    def __init__(self, apply: Applier, *, worker_id: str, reply_worker: str | None = None,
+                 prepare: Preparer | None = None, on_replies: OnReplies | None = None,
+                 on_applied: Callable[[], None] | None = None, poll_s: float = 1.0, batch: int = BATCH) -> None:
         self.apply = apply
         self.prepare = prepare
-        self.partitions = partitions
+        self.worker_id = worker_id  # holds the lease
+        self.reply_worker = reply_worker or worker_id  # the delivery worker the replies are claimed for
+        self.on_replies = on_replies or (lambda ids: None)
         self.on_applied = on_applied or (lambda: None)
         self.poll_s = poll_s
-        self._wake = [asyncio.Event() for _ in range(partitions)]
-        self._tasks: list[asyncio.Task] = []
+        self.batch = batch
+        self.holding = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
 
     def wake(self) -> None:
-        for event in self._wake:
-            event.set()
+        self._wake.set()
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run(p), name=f"inbound-{p}") for p in range(self.partitions)]
+        self._task = asyncio.create_task(self._run(), name="inbound")
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._task:
+            self._task.cancel()
             try:
-                await task
+                await self._task
             except asyncio.CancelledError:
                 pass
-
-    async def _run(self, partition: int) -> None:
-        while True:
+        if self.holding:
             try:
-                done = await self.drain(partition)
+                await leases.release(connections.get("default"), LEASE, self.worker_id)
+            except Exception:  # stopping anyway; the lease lapses on its own
+                log.warning("could not release the inbound lease", exc_info=True)
+            self.holding = False
+
+    async def _run(self) -> None:
+        renewed_ms = 0
+        while True:
+            wait_s: float | None = self.poll_s
+            try:
+                if not self.holding or now_ms() - renewed_ms > LEASE_TTL_MS // 3:
+                    self.holding = await leases.take(connections.get("default"), LEASE, self.worker_id,
+                                                     now_ms=now_ms(), ttl_ms=LEASE_TTL_MS)
+                    renewed_ms = now_ms()
+                if self.holding:
+                    applied, next_due = await self.drain()
+                    if applied:
+                        renewed_ms = now_ms()  # the batch renewed it
+                        if applied >= self.batch:
+                            continue
+                    if next_due is not None:
+                        # Sleep until the next event's window ends (at least one group-commit
+                        # tick, so a burst is applied in batches rather than one by one).
+                        await asyncio.sleep(max(GATHER_S, (next_due - now_ms()) / 1000))
+                        continue
             except Exception:
-                log.exception("inbound partition %s failed; retrying", partition)
-                done = 0
-            if not done:
-                self._wake[partition].clear()
+                log.exception("inbound applier failed; retrying")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), wait_s)
+            except asyncio.TimeoutError:
+                pass
+
+    async def drain(self, limit: int | None = None) -> tuple[int, int | None]:
+        """Apply the events due now, in stamp order, in one transaction. Returns (events handled,
+        when the next pending event is due in ms or None)."""
+        conn = connections.get("default")
+        current = now_ms()
+        rows = await fetch(conn, _DUE, current, limit or self.batch)
+        if not rows:
+            nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
+            return 0, None if nxt is None else int(nxt)
+        events = [json.loads(row["payload"]) for row in rows]
+        prepared = await self.prepare(events) if self.prepare else None
+        replies: list[int] = []
+        failures: list[tuple[int, str]] = []
+        at = utcnow()
+        async with in_transaction() as tx:
+            if not await leases.fence(tx, LEASE, self.worker_id, now_ms=current, ttl_ms=LEASE_TTL_MS):
+                self.holding = False
+                return 0, None
+            for row, event in zip(rows, events):
+                stamp = int(row["stamp_ms"])
+                received = row["received_at"]
+                if isinstance(received, str):  # SQLite hands raw results back as text
+                    received = datetime.fromisoformat(received)
+                if received.timestamp() * 1000 - stamp > REPLAY_LIMIT_MS:
+                    log.warning("event %s refused: stamped %s, long before it arrived", event.get("webhookEventId"),
+                                stamped_at(stamp).isoformat())
+                    await execute(tx, _DONE, "refused", at, row["id"])
+                    continue
                 try:
-                    await asyncio.wait_for(self._wake[partition].wait(), self.poll_s)
-                except asyncio.TimeoutError:
-                    pass
-
-    async def drain(self, partition: int | None = None, limit: int = 100) -> int:
-        """Apply up to ``limit`` pending events (of one partition, or all); return how many."""
-        sql = "SELECT id, payload, attempts FROM inbound_events WHERE status = 'pending'"
-        args: list[Any] = []
-        if partition is not None:
-            sql += " AND partition = ?"
-            args.append(partition)
-        rows = await fetch(connections.get("default"), sql + " ORDER BY id LIMIT ?", *args, limit)
-        applied = 0
-        for row in rows:
-            if await self.apply_one(row["id"], row["payload"]):
-                applied += 1
-        if applied:
-            self.on_applied()
-        return len(rows)
-
-    async def apply_one(self, row_id: int, payload: str) -> bool:
-        event = json.loads(payload)
-        try:
-            prepared = await self.prepare(event) if self.prepare else None
-            async with in_transaction() as conn:
-                won = await execute(
-                    conn, "UPDATE inbound_events SET status = 'done', processed_at = ? WHERE id = ? AND status = 'pending'",
-                    utcnow(), row_id,
-                )
-                if not won:
-                    return False  # applied by another worker or process
-                messages = await self.apply(event, prepared)
-                token = event.get("replyToken")
-                if messages and token:
-                    source = event.get("source") or {}
-                    await outbox.enqueue(outbox.Message(
-                        channel="reply", reply_token=token, recipient_kind="reply",
-                        recipient=source.get("groupId") or source.get("userId") or "",
-                        template="reply", params={"messages": messages[:5]},
-                    ))
-            return True
-        except Exception as exc:
-            log.exception("applying event %s failed", event.get("webhookEventId"))
-            await InboundEvent.filter(id=row_id, status="pending").update(last_error=repr(exc)[:500])
-            attempts = await _bump(row_id)
-            if attempts >= MAX_ATTEMPTS:
-                await InboundEvent.filter(id=row_id, status="pending").update(status="failed")
-            return False
-
-
-async def _bump(row_id: int) -> int:
-    from tortoise.expressions import F
-
-    await InboundEvent.filter(id=row_id).update(attempts=F("attempts") + 1)
-    return (await InboundEvent.get(id=row_id)).attempts
+                    async with in_transaction():  # a savepoint: this event alone rolls back
+                        if not await execute(tx, _DONE, "done", at, row["id"]):
+                            continue  # applied by another worker or process
+                        messages = await self.apply(event, prepared, stamped_at(stamp))
+                        token = event.get("replyToken")
+                        if messages and token:
+                            source = event.get("source") or {}
+                            replies.append(await outbox.enqueue_claimed(outbox.Message(
+                                channel="reply", reply_token=token, recipient_kind="reply",
+                                recipient=source.get("groupId") or source.get("userId") or "",
+                                template="reply", params={"messages": messages[:5]},
+                            ), self.reply_worker, now=at))
+                except Exception as exc:
+                    log.exception("applying event %s failed", event.get("webhookEventId"))
+                    failures.append((row["id"], repr(exc)[:500]))
+            for row_id, error in failures:
+                await execute(tx, _FAILED, error, now_ms() + 1000, MAX_ATTEMPTS, row_id)
+        if replies:
+            self.on_replies(replies)
+        self.on_applied()
+        nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
+        return len(rows), None if nxt is None else int(nxt)

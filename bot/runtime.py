@@ -1,8 +1,9 @@
 """The bot's moving parts wired together: inbound worker → handlers → outbox → delivery."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,39 +30,50 @@ class KnownNames:
 
 class BotRuntime:
     def __init__(self, sender: Sender, profiles: Profiles, *, locale: str, tz: ZoneInfo, public_url: str,
-                 worker_id: str, partitions: int = 1, clock: Callable[[], datetime] = utcnow) -> None:
+                 worker_id: str, clock: Callable[[], datetime] = utcnow) -> None:
         self.profiles = profiles
         self.locale = locale
         self.tz = tz
         self.public_url = public_url
         self.clock = clock
         self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock)
-        self.inbound = InboundWorker(self.apply, prepare=self.prepare, partitions=partitions,
-                                     on_applied=self.delivery.wake)
+        self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
+                                     reply_worker=worker_id,
+                                     on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake)
 
-    async def prepare(self, event: dict[str, Any]) -> "KnownNames":
-        """Before the event's transaction: fetch the sender's display name from LINE when we
-        do not know it yet (a first-time buyer), so nothing waits on LINE inside a transaction."""
-        source = event.get("source") or {}
-        user_id = source.get("userId")
-        group_id = source.get("groupId") or source.get("roomId")
+    async def prepare(self, events: Sequence[dict[str, Any]]) -> "KnownNames":
+        """Before a batch's transaction: fetch the display names LINE has and we do not (buyers
+        seen the first time), all at once, so nothing waits on LINE inside a transaction."""
+        wanted: dict[str, str | None] = {}
+        for event in events:
+            source = event.get("source") or {}
+            if source.get("userId"):
+                wanted.setdefault(source["userId"], source.get("groupId") or source.get("roomId"))
         names = KnownNames()
-        if user_id:
-            member = await Member.get_or_none(line_user_id=user_id)
-            if member is None or not member.display_name:
-                try:
-                    names.names[user_id] = await self.profiles.display_name(user_id, group_id)
-                except Exception:  # a name is a nicety: never lose the order over it
-                    log.warning("could not fetch the display name of %s", user_id, exc_info=True)
+        if not wanted:
+            return names
+        known = set(await Member.filter(line_user_id__in=list(wanted)).exclude(display_name="")
+                    .values_list("line_user_id", flat=True))
+        missing = [(user_id, group_id) for user_id, group_id in wanted.items() if user_id not in known]
+
+        async def fetch_name(user_id: str, group_id: str | None) -> None:
+            try:
+                names.names[user_id] = await self.profiles.display_name(user_id, group_id)
+            except Exception:  # a name is a nicety: never lose the order over it
+                log.warning("could not fetch the display name of %s", user_id, exc_info=True)
+
+        await asyncio.gather(*[fetch_name(u, g) for u, g in missing])
         return names
 
-    async def apply(self, event: dict[str, Any], names: "KnownNames | None" = None) -> list[dict]:
+    async def apply(self, event: dict[str, Any], names: "KnownNames | None" = None,
+                    at: datetime | None = None) -> list[dict]:
+        """One event inside its savepoint, as happening at ``at`` (its LINE stamp)."""
         from bot.handlers import handle
 
         incoming = to_incoming(event)
         if incoming is None:
             return []
-        ctx = BotContext(now=self.clock(), locale=self.locale, tz=self.tz, public_url=self.public_url,
+        ctx = BotContext(now=at or self.clock(), locale=self.locale, tz=self.tz, public_url=self.public_url,
                          profiles=names or KnownNames())
         return await handle(incoming, ctx)
 

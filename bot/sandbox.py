@@ -80,7 +80,7 @@ class SandboxSender:
         return self.t.names.get(user_id)
 
 
-def sandbox_routes(transcript: Transcript, *, partitions: int, on_stored) -> web.RouteTableDef:
+def sandbox_routes(transcript: Transcript, *, on_stored, window_ms: int) -> web.RouteTableDef:
     routes = web.RouteTableDef()
 
     @routes.post("/sandbox/api/send")
@@ -111,7 +111,7 @@ def sandbox_routes(transcript: Transcript, *, partitions: int, on_stored) -> web
         key = chat_key(group_id, user_id)
         transcript.reply_chats[token] = key
         transcript.add(key, user_id, {"type": "text", "text": text}, via="user", message_id=message_id)
-        await store([event], partitions=partitions, now=utcnow())
+        await store([event], now=utcnow(), window_ms=window_ms)
         on_stored()
         return web.json_response({"id": message_id, "chat": key}, status=201)
 

@@ -61,7 +61,7 @@ def to_incoming(event: dict[str, Any]) -> Incoming | None:
     return None
 
 
-def webhook_handler(channel_secret: str, *, partitions: int, on_stored):
+def webhook_handler(channel_secret: str, *, on_stored, window_ms: int):
     validator = SignatureValidator(channel_secret)
 
     async def handle(request: web.Request) -> web.Response:
@@ -79,7 +79,7 @@ def webhook_handler(channel_secret: str, *, partitions: int, on_stored):
         except (json.JSONDecodeError, InvalidWebhook) as err:
             return web.json_response({"error": {"code": "invalid", "message": f"not a webhook: {err}"}}, status=400)
         if events:
-            await store(events, partitions=partitions, now=utcnow())
+            await store(events, now=utcnow(), window_ms=window_ms)
             on_stored()
         return web.json_response({})
 

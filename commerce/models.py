@@ -242,16 +242,31 @@ class InboundEvent(Model):
     id = fields.IntField(primary_key=True)
     event_id = fields.CharField(max_length=64, unique=True)
     payload = fields.TextField()
-    partition = fields.SmallIntField(default=0)
-    status = fields.CharField(max_length=10, default="pending")  # pending|done|failed
+    partition = fields.SmallIntField(default=0)  # unused since one applier applies in stamp order
+    status = fields.CharField(max_length=10, default="pending")  # pending|done|failed|refused
     attempts = fields.IntField(default=0)
     last_error = fields.CharField(max_length=500, default="")
     received_at = fields.DatetimeField(db_index=True)
     processed_at = fields.DatetimeField(null=True)
+    # LINE's `timestamp` (ms), never later than arrival: events are applied in this order.
+    stamp_ms = fields.BigIntField(default=0)
+    # When the event may be applied (ms): the reorder window after its stamp.
+    due_ms = fields.BigIntField(default=0)
 
     class Meta:
         table = "inbound_events"
-        indexes = (("status", "partition", "id"),)
+        indexes = (("status", "partition", "id"), ("status", "stamp_ms"))
+
+
+class Lease(Model):
+    # A named lease held by one worker at a time (the inbound applier): renewed while it
+    # works, taken over by another process once it has expired.
+    name = fields.CharField(max_length=40, primary_key=True)
+    holder = fields.CharField(max_length=100)
+    expires_ms = fields.BigIntField()
+
+    class Meta:
+        table = "leases"
 
 
 class IdempotencyKey(Model):

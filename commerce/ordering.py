@@ -116,22 +116,29 @@ async def reserve(
                         f"{item['label']} is limited to {limit} per buyer",
                         label=item["label"], limit=limit, held=held,
                     )
+            # What fits is reserved; the rest waits its turn (a line bigger than what is left
+            # takes what is left, so a later, smaller order cannot jump ahead of it).
+            parts: list[tuple[int, str]] = []
             if await stock.claim(conn, item["id"], w.qty, open_at=now):
-                status = "reserved"
+                parts.append((w.qty, "reserved"))
             else:
                 await _refuse_if_closed(conn, campaign_id, now)
-                status = "waitlisted"
-            line_id = (
-                await fetch(
-                    conn, _INSERT_LINE, order_id, item["id"], w.qty, item["price"], status,
-                    source, source_message_id, w.note[:200], now,
+                free = await stock.free_units(conn, item["id"])
+                if free and free < w.qty and await stock.claim(conn, item["id"], free, open_at=now):
+                    parts.append((free, "reserved"))
+                parts.append((w.qty - sum(q for q, _ in parts), "waitlisted"))
+            for qty, status in parts:
+                line_id = (
+                    await fetch(
+                        conn, _INSERT_LINE, order_id, item["id"], qty, item["price"], status,
+                        source, source_message_id, w.note[:200], now,
+                    )
+                )[0]["id"]
+                if status == "reserved":
+                    await stock.record(conn, item["id"], line_id, qty, "reserve", actor, now)
+                booked.append(
+                    BookedLine(line_id, item["id"], item["label"], item["name"], qty, item["price"], status)
                 )
-            )[0]["id"]
-            if status == "reserved":
-                await stock.record(conn, item["id"], line_id, w.qty, "reserve", actor, now)
-            booked.append(
-                BookedLine(line_id, item["id"], item["label"], item["name"], w.qty, item["price"], status)
-            )
     return Booking(order_id=order_id, lines=tuple(booked))
 
 
@@ -251,34 +258,50 @@ async def cancel(
 
 
 async def promote_waitlist(conn, item_id: int, *, now: datetime, actor: str = "") -> list[Promotion]:
-    """Within the caller's transaction: move the earliest waitlisted lines of ``item_id`` that
-    fit into the free stock to reserved, and queue a notification to each buyer."""
+    """Within the caller's transaction: give the free stock of ``item_id`` to its waitlisted
+    lines strictly in the order they were stamped (a line only partly covered is split), and
+    queue a notification to each buyer."""
     promoted: list[Promotion] = []
     free = await stock.free_units(conn, item_id)
     if free == 0:
         return promoted
     waiting = await fetch(
         conn,
-        "SELECT l.id, l.qty, l.order_id, o.member_id, o.campaign_id, m.line_user_id, i.label, i.name"
+        "SELECT l.id, l.qty, l.order_id, l.unit_price, l.source, l.source_message_id, l.note, l.created_at,"
+        " o.member_id, o.campaign_id, m.line_user_id, i.label, i.name"
         " FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id"
         " LEFT JOIN members m ON m.id = o.member_id"
-        " WHERE l.item_id = ? AND l.status = 'waitlisted' ORDER BY l.id LIMIT 200",
+        " WHERE l.item_id = ? AND l.status = 'waitlisted' ORDER BY l.created_at, l.id LIMIT 200",
         item_id,
     )
     for line in waiting:
-        if free is not None and line["qty"] > free:
-            continue  # does not fit; a later, smaller line may
-        if not await stock.claim(conn, item_id, line["qty"]):
-            continue
-        won = await execute(
-            conn, "UPDATE order_lines SET status = 'reserved' WHERE id = ? AND status = 'waitlisted'",
-            line["id"],
-        )
+        # Strictly in stamp order: the head of the queue gets what is free, even if only part
+        # of its line fits (that part is split off and reserved; the rest keeps its place).
+        take = line["qty"] if free is None else min(line["qty"], free)
+        if take <= 0 or not await stock.claim(conn, item_id, take):
+            break
+        if take == line["qty"]:
+            won = await execute(
+                conn, "UPDATE order_lines SET status = 'reserved' WHERE id = ? AND status = 'waitlisted'",
+                line["id"],
+            )
+            promoted_id = line["id"]
+        else:
+            won = await execute(
+                conn, "UPDATE order_lines SET qty = qty - ? WHERE id = ? AND status = 'waitlisted' AND qty > ?",
+                take, line["id"], take,
+            )
+            promoted_id = None
+            if won:
+                promoted_id = (await fetch(
+                    conn, _INSERT_LINE, line["order_id"], item_id, take, line["unit_price"], "reserved",
+                    line["source"], line["source_message_id"], line["note"], line["created_at"],
+                ))[0]["id"]
         if not won:  # cancelled by its buyer meanwhile: give the units back
-            await stock.release(conn, item_id, line["qty"])
+            await stock.release(conn, item_id, take)
             continue
-        await stock.record(conn, item_id, line["id"], line["qty"], "promote", actor, now)
-        promoted.append(Promotion(line["id"], line["order_id"], line["member_id"], item_id, line["qty"]))
+        await stock.record(conn, item_id, promoted_id, take, "promote", actor, now)
+        promoted.append(Promotion(promoted_id, line["order_id"], line["member_id"], item_id, take))
         if line["line_user_id"]:
             await outbox.enqueue(
                 outbox.Message(
@@ -289,15 +312,15 @@ async def promote_waitlist(conn, item_id: int, *, now: datetime, actor: str = ""
                         "order_number": str(line["order_id"]),
                         "label": line["label"],
                         "name": line["name"],
-                        "qty": line["qty"],
+                        "qty": take,
                     },
                     campaign_id=line["campaign_id"],
-                    dedupe_key=f"promoted:{line['id']}",
+                    dedupe_key=f"promoted:{promoted_id}",
                 ),
                 now=now,
             )
         if free is not None:
-            free -= line["qty"]
+            free -= take
             if free <= 0:
                 break
     return promoted
@@ -322,7 +345,8 @@ async def waitlist_position(line_id: int) -> int | None:
     rows = await fetch(
         connections.get("default"),
         "SELECT COUNT(*) AS n FROM order_lines w JOIN order_lines l ON l.id = ? AND w.item_id = l.item_id"
-        " WHERE w.status = 'waitlisted' AND w.id <= l.id AND l.status = 'waitlisted'",
+        " WHERE w.status = 'waitlisted' AND l.status = 'waitlisted'"
+        " AND (w.created_at < l.created_at OR (w.created_at = l.created_at AND w.id <= l.id))",
         line_id,
     )
     return int(rows[0]["n"]) or None

@@ -54,6 +54,18 @@ async def enqueue(*messages: Message, now: datetime | None = None) -> None:
         await Notification.bulk_create(rows, ignore_conflicts=True)
 
 
+async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease_s: int = 30) -> int:
+    """Queue one message already claimed by ``worker`` (which sends it right after commit, with
+    no claim round trip); if the worker dies first, the lease lapses and any worker sends it."""
+    row = await Notification.create(
+        channel=message.channel, reply_token=message.reply_token, recipient_kind=message.recipient_kind,
+        recipient=message.recipient, template=message.template, params=message.params,
+        campaign_id=message.campaign_id, dedupe_key=message.dedupe_key, retry_key=uuid.uuid4(),
+        next_attempt_at=now, created_at=now, claimed_by=worker, claimed_until=now + timedelta(seconds=lease_s),
+    )
+    return row.id
+
+
 async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int = 60) -> list[Notification]:
     """Claim up to ``limit`` due notifications for ``worker``; each row goes to one worker."""
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)

@@ -38,6 +38,9 @@ from commerce.outbox import Message
 from commerce.reconciliation import host_line_ids, host_reports, unfinished_campaigns
 
 CLOSING_SOON = timedelta(hours=1)
+# How long after its stamp a chat message may still be on its way to the webhook (LINE sends
+# concurrently; the applier holds each event ~0.25 s to put them in stamp order).
+IN_FLIGHT = timedelta(seconds=0.5)
 LOW_STOCK_PERCENT = 90
 
 UNPAID = "unpaid_reminder"
@@ -73,16 +76,24 @@ class Closed:
     pushes: list[Message]
 
 
-async def close_due(now: datetime) -> Closed:
+async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> Closed:
     """Close every open campaign whose deadline has passed. In the same transaction as each
     close: the pick list to the host (``commerce.campaigns.close_campaign``) and the
-    "已結單" notice to each of its groups."""
+    "已結單" notice to each of its groups.
+
+    A campaign is closed only once its deadline is ``in_flight`` behind ``now`` (messages
+    stamped before it may still be travelling) and no event stamped before it is waiting to be
+    applied."""
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
-    due = await (Campaign.filter(status="open", closes_at__lte=now).order_by("closes_at", "id")
-                 .values_list("id", flat=True))
+    # A "+1" stamped before the deadline books even when applied after it: wait until such
+    # messages can no longer be in flight, and until every one that arrived is applied.
+    due = await (Campaign.filter(status="open", closes_at__lte=now - in_flight).order_by("closes_at", "id")
+                 .values_list("id", "closes_at"))
     closed: list[int] = []
     pushes: list[Message] = []
-    for campaign_id in due:
+    for campaign_id, closes_at in due:
+        if await orders_in_flight(closes_at):
+            continue  # the next tick closes it
         try:
             async with in_transaction():
                 campaign = await close_campaign(campaign_id, now=now, actor="scheduler")
@@ -104,6 +115,14 @@ async def close_due(now: datetime) -> Closed:
         keys = [pick_list.dedupe_key] + [n.dedupe_key for n in notices]
         pushes += await _queued_now(keys, [pick_list, *notices], now)
     return Closed(closed, pushes)
+
+
+async def orders_in_flight(before: datetime) -> bool:
+    """Whether a chat event stamped before ``before`` is stored but not yet applied."""
+    rows = await fetch(connections.get("default"),
+                       "SELECT 1 AS x FROM inbound_events WHERE status = 'pending' AND stamp_ms < ? LIMIT 1",
+                       int(before.timestamp() * 1000))
+    return bool(rows)
 
 
 async def closing_soon(now: datetime, *, lead: timedelta = CLOSING_SOON) -> list[Message]:

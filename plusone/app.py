@@ -75,9 +75,6 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
 
     from bot.runtime import BotRuntime
 
-    # Partitions overlap the waits (LINE profile calls, the database) of different buyers;
-    # on SQLite the transactions still take turns on its one connection.
-    partitions = 4
     worker_id = f"{socket.gethostname()}:{os.getpid()}:bot"
     if settings.sandbox:
         from bot.sandbox import SandboxSender, Transcript, sandbox_routes
@@ -85,8 +82,9 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         transcript = Transcript()
         sender = SandboxSender(transcript)
         runtime = BotRuntime(sender, sender, locale=settings.locale, tz=settings.tz,
-                             public_url=settings.public_url, worker_id=worker_id, partitions=partitions)
-        app.router.add_routes(sandbox_routes(transcript, partitions=partitions, on_stored=runtime.inbound.wake))
+                             public_url=settings.public_url, worker_id=worker_id)
+        app.router.add_routes(sandbox_routes(transcript, on_stored=runtime.inbound.wake,
+                                             window_ms=settings.reorder_window_ms))
         from bot.sandbox_page import add_page_routes
 
         add_page_routes(app)
@@ -97,9 +95,10 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         line = LineApi(settings.line_channel_access_token, settings.line_api_base)
         app[LINE] = line
         runtime = BotRuntime(line, line, locale=settings.locale, tz=settings.tz, public_url=settings.public_url,
-                             worker_id=worker_id, partitions=partitions)
-        app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret, partitions=partitions,
-                                                             on_stored=runtime.inbound.wake))
+                             worker_id=worker_id)
+        app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret,
+                                                             on_stored=runtime.inbound.wake,
+                                                             window_ms=settings.reorder_window_ms))
     app[BOT] = runtime
 
 

@@ -25,6 +25,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PLUSONE_CURRENCY", "TWD", "currency of all amounts (whole units)"),
     ("PLUSONE_SHOP_NAME", "PlusOne 團購", "shop name on receipts and pages"),
     ("PLUSONE_SHOP_ADDRESS", "", "shop address on receipts"),
+    ("PLUSONE_REORDER_WINDOW_MS", "250", "ms each chat event is held after its LINE timestamp so events apply in stamp order"),
     ("PLUSONE_SCHEDULER", "on", "off runs a process without scheduled jobs"),
     ("PLUSONE_SCHEDULER_TICK_S", "60", "seconds between runs of the frequent jobs (closing due campaigns, alerts)"),
     ("PLUSONE_CLOSING_SOON_PUSH", "off", "on: push 'closing in an hour' to each group (billed per group member)"),
@@ -60,6 +61,7 @@ class Settings:
     # (tests, tools) gets no background jobs unless it asks for them.
     scheduler: bool = False
     scheduler_tick_s: float = 60.0
+    reorder_window_ms: int = 250
     closing_soon_push: bool = False
     unpaid_reminder_at: time | None = time(20, 0)
     pickup_reminder_at: time | None = time(10, 0)
@@ -99,6 +101,7 @@ class Settings:
             shop_address=get("PLUSONE_SHOP_ADDRESS"),
             scheduler=_switch(get("PLUSONE_SCHEDULER")),
             scheduler_tick_s=get("PLUSONE_SCHEDULER_TICK_S"),
+            reorder_window_ms=get("PLUSONE_REORDER_WINDOW_MS"),
             closing_soon_push=_switch(get("PLUSONE_CLOSING_SOON_PUSH")),
             unpaid_reminder_at=get("PLUSONE_UNPAID_REMINDER_AT"),
             pickup_reminder_at=get("PLUSONE_PICKUP_REMINDER_AT"),
@@ -131,6 +134,13 @@ class Settings:
         if not 0 < tick <= 3600:
             raise SettingsError("PLUSONE_SCHEDULER_TICK_S must be a number of seconds, above 0 and at most 3600")
         values["scheduler_tick_s"] = tick
+        try:
+            window = int(values.get("reorder_window_ms", 250))
+        except (TypeError, ValueError):
+            window = -1
+        if not 0 <= window <= 5000:
+            raise SettingsError("PLUSONE_REORDER_WINDOW_MS must be a whole number of milliseconds, 0 to 5000")
+        values["reorder_window_ms"] = window
         for name, variable in (("unpaid_reminder_at", "PLUSONE_UNPAID_REMINDER_AT"),
                                ("pickup_reminder_at", "PLUSONE_PICKUP_REMINDER_AT"),
                                ("reconciliation_at", "PLUSONE_RECONCILIATION_AT")):

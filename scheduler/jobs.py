@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -46,9 +46,11 @@ def due_day(now: datetime, at: time | None, tz: ZoneInfo) -> date | None:
     return local.date() if local.time() >= at else None
 
 
-async def close_due(now: datetime) -> int:
-    """Close campaigns past their deadline: pick list to the host, "已結單" to each group."""
-    closed = await reminders.close_due(now)
+async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> int:
+    """Close campaigns past their deadline: pick list to the host, "已結單" to each group.
+    The scheduler passes ``in_flight`` (``reminders.IN_FLIGHT``): "+1"s stamped before the
+    deadline that are still on their way are booked first."""
+    closed = await reminders.close_due(now, in_flight=in_flight)
     done = f"closed {len(closed.campaign_ids)} campaign(s)" if closed.campaign_ids else ""
     return _used("close_due", closed.pushes, done)
 
@@ -107,7 +109,7 @@ def plan(*, tz: ZoneInfo, tick_s: float = 60.0, closing_soon_push: bool = False,
     wakes it after a job queued something. Print retries stay with the app's own loop
     (plusone.app), which also runs with the scheduler off, so a counter never loses receipts.
     """
-    jobs = [Job("close_due", close_due, tick_s), Job("low_stock", low_stock, tick_s)]
+    jobs = [Job("close_due", partial(close_due, in_flight=reminders.IN_FLIGHT), tick_s), Job("low_stock", low_stock, tick_s)]
     if closing_soon_push:
         jobs.append(Job("closing_soon", closing_soon, tick_s))
     for name, fn, at in (("remind_unpaid", remind_unpaid, unpaid_at), ("remind_pickup", remind_pickup, pickup_at),

@@ -203,9 +203,9 @@ async def test_pick_list_counts_reserved_units_per_item_and_buyer(shop, now):
 
     data = await pick_list(campaign.id)
 
-    # The second buyer's A+2 did not fit (1 left) and is waitlisted: not packed.
-    assert [(i["label"], i["qty"]) for i in data["items"]] == [("A", 2), ("B", 1)]
-    assert [[(l["label"], l["qty"]) for l in b["lines"]] for b in data["buyers"]] == [[("A", 2)], [("B", 1)]]
+    # The second buyer's A+2 found 1 left: that one is packed, the waitlisted other is not.
+    assert [(i["label"], i["qty"]) for i in data["items"]] == [("A", 3), ("B", 1)]
+    assert [[(l["label"], l["qty"]) for l in b["lines"]] for b in data["buyers"]] == [[("A", 2)], [("A", 1), ("B", 1)]]
 
 
 async def test_the_daily_report_sums_takings_by_method(shop, now):

@@ -300,10 +300,11 @@ async def test_editing_plus_one_to_plus_three_keeps_the_first_unit_and_books_two
 
     replies = await run(said("+3", kind="edited", message_id="m1"), ctx)
 
-    # The kept unit keeps its stock; the two more are one line, and only one unit is left.
-    assert texts_of(replies) == ["✏️ 已更新訂單 #1：\nA 原味 ×1 已保留\nA 原味 ×2 候補中\n目前合計 $120"]
-    assert await active_lines() == [("A", 1, "reserved", "m1"), ("A", 2, "waitlisted", "m1")]
-    assert (await Item.get()).sold == 1
+    # The kept unit keeps its stock; of the two more, the one unit left is reserved and the
+    # other waits its turn.
+    assert texts_of(replies) == ["✏️ 已更新訂單 #1：\nA 原味 ×2 已保留\nA 原味 ×1 候補中\n目前合計 $240"]
+    assert await active_lines() == [("A", 1, "reserved", "m1"), ("A", 1, "reserved", "m1"), ("A", 1, "waitlisted", "m1")]
+    assert (await Item.get()).sold == 2
 
 
 async def test_editing_a_message_to_fewer_units_and_another_label_keeps_the_rest(db, now):

@@ -8,7 +8,7 @@ import pytest
 from commerce.campaigns import ItemSpec, close_campaign
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
 from commerce.models import Item, Notification, Order, OrderLine, StockMovement
-from commerce.ordering import Wanted, cancel, reserve
+from commerce.ordering import Wanted, cancel, reserve, waitlist_position
 from tests.factories import a_campaign, members
 
 
@@ -73,18 +73,49 @@ async def test_cancelling_10_units_promotes_the_earliest_waitlisted_lines_and_qu
     assert await Order.filter(status="cancelled").count() == 10
 
 
-async def test_a_large_waitlisted_line_is_skipped_for_a_smaller_one_that_fits(db, now):
+async def test_a_freed_unit_goes_to_the_head_of_the_waitlist_even_when_only_part_of_its_line_fits(db, now):
     campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=2))
     a, b, c = await members(3)
     first = await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("A", 2)], now=now)
-    big = await reserve(campaign_id=campaign.id, member_id=b.id, wanted=[Wanted("A", 3)], now=now)
-    small = await reserve(campaign_id=campaign.id, member_id=c.id, wanted=[Wanted("A", 1)], now=now)
+    big = await reserve(campaign_id=campaign.id, member_id=b.id, wanted=[Wanted("A", 3)], now=now + timedelta(seconds=1))
+    small = await reserve(campaign_id=campaign.id, member_id=c.id, wanted=[Wanted("A", 1)], now=now + timedelta(seconds=2))
 
-    result = await cancel(order_id=first.order_id, qty=1, now=now)
+    result = await cancel(order_id=first.order_id, qty=1, now=now + timedelta(seconds=3))
 
-    assert [p.line_id for p in result.promotions] == [small.lines[0].line_id]
-    assert (await OrderLine.get(id=big.lines[0].line_id)).status == "waitlisted"
+    [promotion] = result.promotions
+    assert (promotion.order_id, promotion.qty) == (big.order_id, 1)
+    lines = await OrderLine.filter(order_id=big.order_id).order_by("id").values_list("qty", "status")
+    assert lines == [(2, "waitlisted"), (1, "reserved")]
+    assert (await OrderLine.get(id=small.lines[0].line_id)).status == "waitlisted"
     assert (await Item.get(campaign_id=campaign.id)).sold == 2
+
+
+async def test_an_order_bigger_than_what_is_left_reserves_what_is_left_and_waitlists_the_rest(db, now):
+    campaign = await a_campaign(now, ItemSpec("B", "抹茶", 130, stock=3))
+    a, b, c = await members(3)
+    await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("B", 2)], now=now)
+
+    two = await reserve(campaign_id=campaign.id, member_id=b.id, wanted=[Wanted("B", 2)], now=now + timedelta(seconds=1))
+    later = await reserve(campaign_id=campaign.id, member_id=c.id, wanted=[Wanted("B", 1)], now=now + timedelta(seconds=2))
+
+    assert [(line.qty, line.status) for line in two.lines] == [(1, "reserved"), (1, "waitlisted")]
+    assert [(line.qty, line.status) for line in later.lines] == [(1, "waitlisted")]
+    assert (await Item.get(campaign_id=campaign.id)).sold == 3
+    assert await waitlist_position(two.lines[1].line_id) == 1 and await waitlist_position(later.lines[0].line_id) == 2
+
+
+async def test_the_waitlist_is_served_in_stamp_order_not_in_the_order_lines_were_written(db, now):
+    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=1))
+    a, early, late = await members(3)
+    first = await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("A", 1)], now=now)
+    # The later stamp is written first (its webhook arrived first).
+    await reserve(campaign_id=campaign.id, member_id=late.id, wanted=[Wanted("A", 1)], now=now + timedelta(seconds=2))
+    stamped_first = await reserve(campaign_id=campaign.id, member_id=early.id, wanted=[Wanted("A", 1)],
+                                  now=now + timedelta(seconds=1))
+
+    result = await cancel(order_id=first.order_id, now=now + timedelta(seconds=3))
+
+    assert [p.order_id for p in result.promotions] == [stamped_first.order_id]
 
 
 async def test_cancelling_part_of_a_line_keeps_the_rest_reserved(db, now):

@@ -145,13 +145,13 @@ async def test_closing_soon_goes_to_each_group_once_an_hour_before_and_only_when
 
 async def test_unpaid_reminders_go_at_eight_once_per_buyer_with_money_due(db, now):
     deadline = now + timedelta(hours=2)
-    campaign = await campaign_closing_at(deadline, ItemSpec("A", "原味", 120, stock=6), now=now)
+    campaign = await campaign_closing_at(deadline, ItemSpec("A", "原味", 120, stock=4), now=now)
     owes = await buy(campaign, "Ubuyer01", 2, now)
     paid = await buy(campaign, "Ubuyer02", 1, now)
     await record_payment(order_id=paid, method="cash", amount=120, actor="mei", now=now)
     reported = await buy(campaign, "Ubuyer03", 1, now)
     await report_transfer(order_id=reported, last5="12345", amount=120, actor="Ubuyer03", now=now)
-    await buy(campaign, "Ubuyer04", 5, now)  # only 2 left: 5 is waitlisted, nothing is due
+    await buy(campaign, "Ubuyer04", 5, now)  # none left: all 5 are waitlisted, nothing is due
     await close_due(deadline)
 
     before_eight = await remind_unpaid(taipei(2026, 11, 24, 19, 59))

@@ -1,0 +1,108 @@
+"""First come, first served by LINE's clock, through the real webhook: stock and the waitlist
+follow each event's `timestamp`, whatever order the webhook requests arrive in."""
+import asyncio
+import random
+from datetime import timedelta
+
+from commerce import reminders
+from commerce.campaigns import ItemSpec
+from commerce.db import utcnow
+from bot.inbound import store
+from commerce.models import Campaign, InboundEvent, Item, OrderLine
+from scheduler.jobs import close_due
+from tests.factories import a_campaign
+from tests.fake_line import GROUP_ID, text_event
+from tests.line_app import line_app, post_events, settled
+
+
+def ms(at) -> int:
+    return int(at.timestamp() * 1000)
+
+
+async def reserved_and_waiting(item_id: int) -> tuple[list[str], list[str]]:
+    """Buyers holding stock, and the waitlist in the order it will be served."""
+    lines = await (OrderLine.filter(item_id=item_id).prefetch_related("order__member").order_by("created_at", "id"))
+    by = {"reserved": [], "waitlisted": []}
+    for line in lines:
+        by.setdefault(line.status, []).append(line.order.member.line_user_id)
+    return sorted(by["reserved"]), by["waitlisted"]
+
+
+async def test_buyers_2_ms_apart_get_stock_in_stamp_order_though_their_webhooks_arrive_shuffled(
+        aiohttp_client, db_url, fake_line):
+    # Requests travel 0-200 ms here; the window is wider than the default so that a loaded CI
+    # machine's own delays stay inside it (bench/flash_sale.py measures the default).
+    client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=1000))
+    campaign = await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=20), groups=(GROUP_ID,))
+    start = ms(utcnow()) - 200  # LINE stamped them (2 ms apart) just before sending
+    buyers = [f"Ubuyer{i:03d}" for i in range(80)]
+    events = [text_event("+1", user_id=u, timestamp=start + 2 * i) for i, u in enumerate(buyers)]
+    shuffled = random.Random(7).sample(events, len(events))
+
+    async def late(event, delay_ms):  # each request travels 0-200 ms, as LINE's do
+        await asyncio.sleep(delay_ms / 1000)
+        return await post_events(client, [event])
+
+    rng = random.Random(11)
+    responses = await asyncio.gather(*[late(e, rng.uniform(0, 200)) for e in shuffled])
+    await settled()
+
+    assert {r.status for r in responses} == {200}
+    item = await Item.get(campaign_id=campaign.id)
+    reserved, waiting = await reserved_and_waiting(item.id)
+    assert item.sold == 20
+    assert reserved == buyers[:20]
+    assert waiting == buyers[20:]
+
+
+async def test_a_plus_one_stamped_before_the_deadline_books_though_it_is_applied_after_it(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    deadline = utcnow() + timedelta(seconds=0.5)
+    campaign = await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await Campaign.filter(id=campaign.id).update(closes_at=deadline)
+    before = [text_event("+1", user_id=f"Uearly{i}", timestamp=ms(deadline) - 50 + i) for i in range(5)]
+    after = [text_event("+1", user_id=f"Ulate{i}", timestamp=ms(deadline) + 1 + i) for i in range(5)]
+
+    await asyncio.sleep((deadline - utcnow()).total_seconds() + 0.1)  # they all arrive after it
+    responses = await asyncio.gather(*[post_events(client, [e]) for e in after + before])
+    await settled()
+    await close_due(utcnow(), in_flight=timedelta(seconds=0.5))
+
+    assert {r.status for r in responses} == {200}
+    booked = {line.order.member.line_user_id for line in
+              await OrderLine.filter(order__campaign_id=campaign.id).prefetch_related("order__member")}
+    assert booked == {f"Uearly{i}" for i in range(5)}
+    answers = {r.body["replyToken"]: r.body["messages"][0]["text"] for r in fake_line.replies}
+    assert all("已結單" in answers[e["replyToken"]] for e in after)
+    assert all("已保留" in answers[e["replyToken"]] for e in before)
+
+
+async def test_the_scheduled_close_waits_for_plus_ones_stamped_before_the_deadline(db, live_now):
+    deadline = live_now - timedelta(seconds=5)
+    campaign = await a_campaign(live_now - timedelta(hours=1), ItemSpec("A", "草莓大福", 120, stock=None),
+                                groups=(GROUP_ID,))
+    await Campaign.filter(id=campaign.id).update(closes_at=deadline)
+    await store([text_event("+1", user_id="Uontime", timestamp=ms(deadline) - 10)], now=live_now)
+
+    while_pending = await reminders.close_due(live_now, in_flight=timedelta(seconds=0.5))
+    await InboundEvent.all().update(status="done")  # (as the applier would, once it has booked it)
+    once_applied = await reminders.close_due(live_now, in_flight=timedelta(seconds=0.5))
+
+    assert (while_pending.campaign_ids, once_applied.campaign_ids) == ([], [campaign.id])
+    assert (await Campaign.get(id=campaign.id)).status == "closed"
+
+
+async def test_a_plus_one_stamped_long_before_it_arrives_is_a_replay_and_books_nothing(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow() - timedelta(hours=1), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    replay = text_event("+1", user_id="Ureplay", timestamp=ms(utcnow() - timedelta(minutes=30)))
+
+    response = await post_events(client, [replay])
+    await settled()
+
+    assert response.status == 200
+    assert (await InboundEvent.get(event_id=replay["webhookEventId"])).status == "refused"
+    assert await OrderLine.all().count() == 0
+    assert fake_line.replies == []
