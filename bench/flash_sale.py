@@ -1,16 +1,21 @@
-"""A flash sale through the real server: N signed "+1" webhooks against a stock cap.
+"""A flash sale through the real server: N buyers each send one signed "+1" against a stock cap.
 
-    python bench/flash_sale.py [--buyers 5000] [--concurrency 64] [--cap 500] [--backend sqlite|postgres|both]
+    python bench/flash_sale.py [--buyers 300 2000] [--concurrency 64] [--cap N] [--jitter-ms 0 200]
+                               [--backend sqlite|postgres|both]
 
-Starts `plusone serve` (LINE mode) against a fake Messaging API on 127.0.0.1, sends one
-event per request, and prints acknowledged events/s, ack latency p50/p99, replies
-delivered, sold vs cap, and the command line.
+Starts `plusone serve` (LINE mode) against a fake Messaging API on 127.0.0.1 and measures what
+a buyer sees: the time from sending the "+1" to its reply reaching the fake LINE API (p50, p99),
+how long after the last send the last buyer is answered, and events/s end to end; also the
+webhook's acknowledgement rate, oversold units and how many buyers got stock ahead of an
+earlier-stamped one. ``--jitter-ms`` delays each request up to that long after LINE stamped
+it, as LINE's concurrent webhook requests arrive out of order.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import random
 import signal
 import socket
 import sys
@@ -24,9 +29,13 @@ import aiohttp  # noqa: E402
 from bench._db import fresh_database  # noqa: E402
 from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign  # noqa: E402
 from commerce.db import close_db, init_db  # noqa: E402
-from commerce.models import InboundEvent, Item, Notification  # noqa: E402
+from commerce.models import Item, OrderLine  # noqa: E402
 from tests.fake_line import (ACCESS_TOKEN, CHANNEL_SECRET, GROUP_ID, FakeLine, make_webhook_body,  # noqa: E402
                              text_event, webhook_headers)
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
 
 
 def free_port() -> int:
@@ -35,7 +44,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def run(backend: str, buyers: int, concurrency: int, cap: int) -> dict:
+async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: float = 0) -> dict:
     async with fresh_database(backend) as url:
         await init_db(url)
         now = datetime.now(timezone.utc)
@@ -61,15 +70,24 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int) -> dict:
                                 break
                     except aiohttp.ClientError:
                         await asyncio.sleep(0.1)
-                bodies = [make_webhook_body([text_event("+1", user_id=f"Ub{i:06d}")]) for i in range(buyers)]
+                sent_at: dict[str, float] = {}
+                stamps: dict[str, int] = {}
                 latencies: list[float] = []
                 failures = 0
-                queue = list(reversed(bodies))
+                rng = random.Random(1)
+                queue = list(reversed(range(buyers)))
 
                 async def worker():
                     nonlocal failures
                     while queue:
-                        body = queue.pop()
+                        i = queue.pop()
+                        user = f"Ub{i:06d}"
+                        event = text_event("+1", user_id=user)  # LINE stamps it now...
+                        stamps[user] = event["timestamp"]
+                        sent_at[event["replyToken"]] = time.monotonic()
+                        if jitter_ms:  # ...and its webhook request takes a while to arrive
+                            await asyncio.sleep(rng.uniform(0, jitter_ms) / 1000)
+                        body = make_webhook_body([event])
                         t0 = time.perf_counter()
                         async with session.post(f"{base}/line/webhook", data=body, headers=webhook_headers(body)) as r:
                             await r.read()
@@ -77,19 +95,28 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int) -> dict:
                                 failures += 1
                         latencies.append(time.perf_counter() - t0)
 
-                start = time.perf_counter()
+                first_send = time.monotonic()
                 await asyncio.gather(*[worker() for _ in range(concurrency)])
-                acked_in = time.perf_counter() - start
-                while await InboundEvent.filter(status="pending").count() or \
-                        await Notification.filter(status="pending").count():
-                    await asyncio.sleep(0.05)
-                answered_in = time.perf_counter() - start
+                last_send = max(sent_at.values())
+                acked_in = time.monotonic() - first_send
+                deadline = time.monotonic() + 120
+                while len(fake.replies) < buyers and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
             latencies.sort()
+            waits = sorted(r.at - sent_at[r.body["replyToken"]] for r in fake.replies
+                           if r.body.get("replyToken") in sent_at)
+            last_reply = max((r.at for r in fake.replies), default=last_send)
             item = await Item.get(campaign_id=campaign.id)
+            reserved = {line.order.member.line_user_id for line in await OrderLine.filter(
+                item_id=item.id, status="reserved").prefetch_related("order__member")}
+            by_stamp = sorted(stamps, key=lambda u: (stamps[u], u))
+            out_of_order = len(reserved - set(by_stamp[:len(reserved)]))
             return {
                 "events_s": buyers / acked_in, "p50": latencies[len(latencies) // 2] * 1000,
                 "p99": latencies[int(len(latencies) * 0.99)] * 1000, "failures": failures,
-                "replies": len(fake.replies), "answered_s": answered_in, "sold": item.sold, "cap": cap,
+                "replies": len(fake.replies), "reply_p50": pct(waits, 0.5), "reply_p99": pct(waits, 0.99),
+                "last_answered": last_reply - last_send, "e2e": buyers / (last_reply - first_send),
+                "sold": item.sold, "cap": cap, "out_of_order": out_of_order,
             }
         finally:
             server.send_signal(signal.SIGTERM)
@@ -98,31 +125,46 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int) -> dict:
             await close_db()
 
 
+HEADER = (f"{'backend':9} {'buyers':>6} {'jitter':>6} {'ack/s':>6} {'ack p99':>8} {'reply p50':>9} {'reply p99':>9} "
+          f"{'last answered':>13} {'e2e ev/s':>8} {'replies':>7} {'sold/cap':>9} {'oversold':>8} {'unfair':>6}")
+
+
+def row(backend: str, buyers: int, jitter: float, r: dict) -> str:
+    return (f"{backend:9} {buyers:>6} {jitter:>4.0f}ms {r['events_s']:>6.0f} {r['p99']:>6.0f}ms {r['reply_p50']:>8.2f}s "
+            f"{r['reply_p99']:>8.2f}s {r['last_answered']:>12.2f}s {r['e2e']:>8.0f} {r['replies']:>7} "
+            f"{r['sold']:>4}/{r['cap']:<4} {max(0, r['sold'] - r['cap']):>8} {r['out_of_order']:>6}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--buyers", type=int, default=5000)
+    parser.add_argument("--buyers", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--cap", type=int, default=500)
+    parser.add_argument("--cap", type=int, default=None, help="units on sale (default: a fifth of the buyers)")
+    parser.add_argument("--jitter-ms", type=float, nargs="+", default=[0],
+                        help="each webhook request arrives up to this long after LINE stamped it")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--rows-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    header = (f"{'backend':9} {'events/s':>9} {'ack p50 ms':>10} {'ack p99 ms':>10} {'non-200':>7} "
-              f"{'replies':>8} {'all answered s':>14} {'sold/cap':>10}")
-    if args.backend == "both":  # Tortoise cannot switch dialects inside one process
-        print(f"command: python bench/flash_sale.py --buyers {args.buyers} --concurrency {args.concurrency}"
-              f" --cap {args.cap} --backend both\n{header}", flush=True)
-        for backend in ("sqlite", "postgres"):
-            subprocess_args = [sys.executable, __file__, "--buyers", str(args.buyers), "--concurrency",
-                               str(args.concurrency), "--cap", str(args.cap), "--backend", backend, "--rows-only"]
-            proc = await asyncio.create_subprocess_exec(*subprocess_args)
-            await proc.wait()
+    if not args.one:  # each run in its own process: Tortoise cannot switch dialects inside one
+        print("command: python bench/flash_sale.py --buyers " + " ".join(map(str, args.buyers))
+              + f" --concurrency {args.concurrency}" + (f" --cap {args.cap}" if args.cap else "")
+              + " --jitter-ms " + " ".join(f"{j:g}" for j in args.jitter_ms) + f" --backend {args.backend}")
+        print("reply = from sending the '+1' to the reply reaching the fake LINE API; last answered = after the "
+              "last send;\nunfair = buyers holding stock while an earlier-stamped buyer waits")
+        print(HEADER, flush=True)
+        backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+        for backend in backends:
+            for buyers in args.buyers:
+                for jitter in args.jitter_ms:
+                    proc = await asyncio.create_subprocess_exec(
+                        sys.executable, __file__, "--one", "--buyers", str(buyers), "--concurrency",
+                        str(args.concurrency), "--cap", str(args.cap or max(1, buyers // 5)),
+                        "--jitter-ms", str(jitter), "--backend", backend)
+                    await proc.wait()
         return
-    if not args.rows_only:
-        print(f"command: python bench/flash_sale.py --buyers {args.buyers} --concurrency {args.concurrency}"
-              f" --cap {args.cap} --backend {args.backend}\n{header}", flush=True)
-    r = await run(args.backend, args.buyers, args.concurrency, args.cap)
-    print(f"{args.backend:9} {r['events_s']:>9.0f} {r['p50']:>10.1f} {r['p99']:>10.1f} {r['failures']:>7} "
-          f"{r['replies']:>8} {r['answered_s']:>14.1f} {r['sold']:>5}/{r['cap']:<5}", flush=True)
+    buyers, jitter = args.buyers[0], args.jitter_ms[0]
+    r = await run(args.backend, buyers, args.concurrency, args.cap, jitter)
+    print(row(args.backend, buyers, jitter, r), flush=True)
 
 
 if __name__ == "__main__":
