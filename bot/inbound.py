@@ -98,10 +98,9 @@ def events_of(payload: Any) -> list[dict[str, Any]]:
     return payload["events"]
 
 
-async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS,
-                partitions: int | None = None) -> int:
+async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS) -> int:
     """Durably store events (one transaction); a redelivered event id is ignored.
-    Returns how many were new. (``partitions`` is accepted for old callers and ignored.)"""
+    Returns how many were new."""
     if not events:
         return 0
     received_ms = int(now.timestamp() * 1000)
