@@ -55,7 +55,7 @@ _INSERT = (
 )
 _DUE = (
     "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending' AND due_ms <= ?"
-    " ORDER BY stamp_ms, id LIMIT ?"
+    " AND stamp_ms < ? ORDER BY stamp_ms, id LIMIT ?"
 )
 _NEXT_DUE = "SELECT MIN(due_ms) AS due FROM inbound_events WHERE status = 'pending'"
 _DONE = "UPDATE inbound_events SET status = ?, processed_at = ? WHERE id = ? AND status = 'pending'"
@@ -67,6 +67,32 @@ _FAILED = (
 
 class InvalidWebhook(ValueError):
     pass
+
+
+class InFlight:
+    """Stamps of events this process has received but not yet stored (their request is parsed
+    and waiting for the database). Under load that wait can outlast the reorder window, so the
+    applier also holds back every event stamped after the earliest of these."""
+
+    STALE_MS = 2000  # a request stuck longer than this no longer holds the others back
+
+    def __init__(self) -> None:
+        self._open: dict[int, tuple[int, int]] = {}  # token -> (earliest stamp, registered at)
+        self._next = 0
+
+    def add(self, stamps: Sequence[int]) -> int:
+        self._next += 1
+        self._open[self._next] = (min(stamps), now_ms())
+        return self._next
+
+    def done(self, token: int) -> None:
+        self._open.pop(token, None)
+
+    def low(self) -> int | None:
+        """The earliest stamp still on its way into the database, or None."""
+        cutoff = now_ms() - self.STALE_MS
+        live = [stamp for stamp, at in self._open.values() if at >= cutoff]
+        return min(live) if live else None
 
 
 def now_ms() -> int:
@@ -126,7 +152,8 @@ class InboundWorker:
 
     def __init__(self, apply: Applier, *, worker_id: str, reply_worker: str | None = None,
                  prepare: Preparer | None = None, on_replies: OnReplies | None = None,
-                 on_applied: Callable[[], None] | None = None, poll_s: float = 1.0, batch: int = BATCH) -> None:
+                 on_applied: Callable[[], None] | None = None, poll_s: float = 1.0, batch: int = BATCH,
+                 in_flight: InFlight | None = None) -> None:
         self.apply = apply
         self.prepare = prepare
         self.worker_id = worker_id  # holds the lease
@@ -135,6 +162,7 @@ class InboundWorker:
         self.on_applied = on_applied or (lambda: None)
         self.poll_s = poll_s
         self.batch = batch
+        self.in_flight = in_flight
         self.holding = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -192,7 +220,8 @@ class InboundWorker:
         when the next pending event is due in ms or None)."""
         conn = connections.get("default")
         current = now_ms()
-        rows = await fetch(conn, _DUE, current, limit or self.batch)
+        low = self.in_flight.low() if self.in_flight else None
+        rows = await fetch(conn, _DUE, current, current + 1 if low is None else low, limit or self.batch)
         if not rows:
             nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
             return 0, None if nxt is None else int(nxt)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery import Delivery, Sender
 from bot.events import BotContext, Profiles
-from bot.inbound import InboundWorker
+from bot.inbound import InboundWorker, InFlight
 from bot.webhook import to_incoming
 from commerce.db import utcnow
 from commerce.models import Member
@@ -37,8 +37,9 @@ class BotRuntime:
         self.public_url = public_url
         self.clock = clock
         self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock)
+        self.in_flight = InFlight()  # events the webhook has parsed and not yet stored
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
-                                     reply_worker=worker_id,
+                                     reply_worker=worker_id, in_flight=self.in_flight,
                                      on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake)
 
     async def prepare(self, events: Sequence[dict[str, Any]]) -> "KnownNames":

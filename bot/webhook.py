@@ -14,7 +14,7 @@ from aiohttp import web
 from linebot.v3 import SignatureValidator
 
 from bot.events import Incoming
-from bot.inbound import InvalidWebhook, events_of, store
+from bot.inbound import InFlight, InvalidWebhook, events_of, stamp_of, store
 from commerce.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def to_incoming(event: dict[str, Any]) -> Incoming | None:
     return None
 
 
-def webhook_handler(channel_secret: str, *, on_stored, window_ms: int):
+def webhook_handler(channel_secret: str, *, on_stored, window_ms: int, in_flight: InFlight | None = None):
     validator = SignatureValidator(channel_secret)
 
     async def handle(request: web.Request) -> web.Response:
@@ -79,7 +79,14 @@ def webhook_handler(channel_secret: str, *, on_stored, window_ms: int):
         except (json.JSONDecodeError, InvalidWebhook) as err:
             return web.json_response({"error": {"code": "invalid", "message": f"not a webhook: {err}"}}, status=400)
         if events:
-            await store(events, now=utcnow(), window_ms=window_ms)
+            now = utcnow()
+            received_ms = int(now.timestamp() * 1000)
+            token = in_flight.add([stamp_of(e, received_ms) for e in events]) if in_flight else None
+            try:
+                await store(events, now=now, window_ms=window_ms)
+            finally:
+                if in_flight:
+                    in_flight.done(token)
             on_stored()
         return web.json_response({})
 

@@ -98,7 +98,8 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
                              worker_id=worker_id)
         app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret,
                                                              on_stored=runtime.inbound.wake,
-                                                             window_ms=settings.reorder_window_ms))
+                                                             window_ms=settings.reorder_window_ms,
+                                                             in_flight=runtime.in_flight))
     app[BOT] = runtime
 
 

@@ -4,10 +4,12 @@ import asyncio
 import random
 from datetime import timedelta
 
-from commerce import reminders
+from tortoise import connections
+
+from bot.inbound import InboundWorker, InFlight, store
+from commerce import leases, reminders
 from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
-from bot.inbound import store
 from commerce.models import Campaign, InboundEvent, Item, OrderLine
 from scheduler.jobs import close_due
 from tests.factories import a_campaign
@@ -106,3 +108,26 @@ async def test_a_plus_one_stamped_long_before_it_arrives_is_a_replay_and_books_n
     assert (await InboundEvent.get(event_id=replay["webhookEventId"])).status == "refused"
     assert await OrderLine.all().count() == 0
     assert fake_line.replies == []
+
+
+async def test_the_applier_holds_back_events_stamped_after_one_the_webhook_is_still_storing(db, live_now):
+    applied: list[str] = []
+
+    async def apply(event, prepared, at):
+        applied.append(event["source"]["userId"])
+        return []
+
+    in_flight = InFlight()
+    worker = InboundWorker(apply, worker_id="w1", in_flight=in_flight)
+    now = ms(live_now)
+    slow = in_flight.add([now - 500])  # parsed, still waiting for its insert
+    await store([text_event("+1", user_id="Ulater", timestamp=now - 400)], now=live_now, window_ms=0)
+    await leases.take(connections.get("default"), "inbound", "w1", now_ms=now, ttl_ms=3000)
+
+    held, _ = await worker.drain()
+    await store([text_event("+1", user_id="Uearlier", timestamp=now - 500)], now=live_now, window_ms=0)
+    in_flight.done(slow)
+    released, _ = await worker.drain()
+
+    assert (held, released) == (0, 2)
+    assert applied == ["Uearlier", "Ulater"]
