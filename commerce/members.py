@@ -16,9 +16,13 @@ def new_pickup_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-async def upsert_member(line_user_id: str, display_name: str | None = None) -> Member:
-    """The member for a LINE user, created on first sight; the display name is refreshed."""
-    member = await Member.get_or_none(line_user_id=line_user_id)
+_UNKNOWN = object()
+
+
+async def upsert_member(line_user_id: str, display_name: str | None = None, *, known=_UNKNOWN) -> Member:
+    """The member for a LINE user, created on first sight; the display name is refreshed.
+    ``known`` is the caller's lookup of the same member (None: not found), saving a query."""
+    member = await Member.get_or_none(line_user_id=line_user_id) if known is _UNKNOWN else known
     if member is None:
         try:
             async with in_transaction():

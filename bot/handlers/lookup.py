@@ -55,10 +55,9 @@ async def quoted_campaign(group_id: str, quoted_message_id: str | None) -> Campa
 
 
 async def open_campaigns(group_id: str, now: datetime) -> list[Campaign]:
-    links = await CampaignGroup.filter(
-        group__line_group_id=group_id, campaign__status="open", campaign__closes_at__gt=now
-    ).prefetch_related("campaign")
-    return sorted((link.campaign for link in links), key=lambda c: c.id)
+    # One query with joins: this runs for every "+1" (a prefetch would be two).
+    return await Campaign.filter(groups__group__line_group_id=group_id, status="open",
+                                 closes_at__gt=now).order_by("id")
 
 
 async def latest_campaign(group_id: str) -> Campaign | None:
@@ -107,7 +106,7 @@ async def buyer(incoming: Incoming, ctx: BotContext) -> Member:
     name = await _profile_name(ctx, user_id, incoming.group_id)
     if member is not None and not name:
         return member
-    return await upsert_member(user_id, name)
+    return await upsert_member(user_id, name, known=member)
 
 
 async def _profile_name(ctx: BotContext, user_id: str, group_id: str | None) -> str | None:
