@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import pathlib
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -28,6 +28,12 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 PASSWORD = "manager-pass-1"
 TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def in_days(days: int, hour: int, minute: int) -> datetime:
+    """A shop-time instant ``days`` from today (typed into the page as the shop's local time)."""
+    day = datetime.now(TAIPEI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TAIPEI)
 
 
 @pytest.fixture
@@ -182,12 +188,13 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     await expect(deadline).to_have_attribute("aria-invalid", "true")
 
     # a future one is saved, read in the shop's zone though this browser is in New York
-    await deadline.fill("2031-01-15T21:30")
+    moved = in_days(40, 21, 30)  # the server compares it with the real clock
+    await deadline.fill(f"{moved:%Y-%m-%dT%H:%M}")
     await card.locator(".edit-form button[type=submit]").click()
-    await expect(card.locator('[data-role="deadline"]')).to_have_text("2031-01-15 21:30")
+    await expect(card.locator('[data-role="deadline"]')).to_have_text(f"{moved:%Y-%m-%d %H:%M}")
     await expect(card.locator(".edit-form")).to_be_hidden()
     async with shop["api"].get(f"/api/campaigns/{campaign_id}") as resp:
-        assert (await resp.json())["closes_at"] == "2031-01-15T13:30:00+00:00"
+        assert (await resp.json())["closes_at"] == moved.astimezone(timezone.utc).isoformat()
 
     # closing asks first
     await card.locator('[data-action="close"]').click()
@@ -207,7 +214,7 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     form = page.locator("#new-campaign-form")
     await form.locator('[name="title"]').fill("檸檬塔")
     await form.locator('input[name="group_pick"]').first.check()
-    await form.locator('[name="closes_at"]').fill("2031-02-01T20:00")
+    await form.locator('[name="closes_at"]').fill(f"{in_days(60, 20, 0):%Y-%m-%dT%H:%M}")
     await form.locator('[name="pickup_place"]').fill("本店")
     await form.locator('[name="items[0].name"]').fill("經典檸檬塔")
     await form.locator('[name="items[0].price"]').fill("80")
