@@ -18,7 +18,7 @@ from commerce import outbox
 from commerce.campaigns import campaign_detail
 from commerce.db import utcnow
 from commerce.errors import NotFound
-from commerce.models import CampaignGroup, LineGroup, Notification
+from commerce.models import CampaignGroup, LineGroup, Member, Notification
 from commerce.reports import pick_list
 
 from bot.line_api import LinePermanent, LineRetryable
@@ -105,16 +105,16 @@ class Delivery:
                 except asyncio.TimeoutError:
                     pass
 
-    def send_claimed(self, ids: list[int]) -> None:
+    def send_claimed(self, notes: list[Notification]) -> None:
         """Send notifications this worker already holds (the replies of a batch just
-        committed) at once, without waiting for the next drain."""
-        task = asyncio.create_task(self._send_claimed(ids))
+        committed) at once, from the rows handed over: no read, so a database that stops
+        right after the commit does not hold the replies back while their tokens lapse."""
+        task = asyncio.create_task(self._send_claimed(notes))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _send_claimed(self, ids: list[int]) -> None:
+    async def _send_claimed(self, notes: list[Notification]) -> None:
         try:
-            notes = await Notification.filter(id__in=ids, claimed_by=self.worker_id, status="pending").order_by("id")
             await asyncio.gather(*[self._deliver_limited(n) for n in notes])
         except Exception:
             log.exception("sending replies failed; the outbox retries them")
@@ -141,7 +141,9 @@ class Delivery:
                 ids = await self.sender.reply(
                     note.reply_token, [{k: v for k, v in m.items() if not k.startswith("_")} for m in raw]
                 )
-                await outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock())
+                # Sent: record it even if the database is down for a while, or another worker
+                # would send it again when the lease lapses (and find the token used).
+                await self._persist(lambda: outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock()))
                 for message, sent_id in zip(raw, ids):
                     if message.get("_announces"):
                         await self._remember_announcement(note.recipient, message["_announces"], sent_id)
@@ -157,15 +159,48 @@ class Delivery:
             if note.template == "campaign_announcement" and ids and note.campaign_id:
                 await self._remember_announcement(note.recipient, note.campaign_id, ids[0])
         except LineRetryable as err:
-            if note.channel == "reply" and (now - note.created_at).total_seconds() > REPLY_TOKEN_LIFE_S:
-                await outbox.mark_failed(note.id, self.worker_id, f"reply token expired: {err}", now=now)
+            if note.channel == "reply" and self._token_lapsed(note, now):
+                await self._reply_lost(note, f"reply token expired: {err}", now)
                 return
             delay = backoff(note.attempts, err.retry_after)
+            if note.channel == "reply":  # never past the token's life: then the buyer is told otherwise
+                left = REPLY_TOKEN_LIFE_S - (now - note.created_at).total_seconds()
+                delay = max(0.5, min(delay, left))
             log.warning("LINE busy or down (%s); notification %s again in %ss", err, note.id, delay)
             await outbox.mark_retry(note.id, self.worker_id, str(err), now=now, delay_s=delay)
         except LinePermanent as err:
             log.error("LINE refused notification %s: %s", note.id, err)
+            if note.channel == "reply":  # an invalid (used or lapsed) reply token
+                await self._reply_lost(note, str(err), now)
+                return
             await outbox.mark_failed(note.id, self.worker_id, str(err), now=now)
+
+    @staticmethod
+    def _token_lapsed(note: Notification, now: datetime) -> bool:
+        return (now - note.created_at).total_seconds() > REPLY_TOKEN_LIFE_S
+
+    async def _reply_lost(self, note: Notification, error: str, now: datetime) -> None:
+        """The buyer must still learn what the bot answered: a 1:1 push if they added the
+        bot, else the reply is listed for staff (``outbox.untold``)."""
+        user_id = (note.params or {}).get("user_id")
+        follows = bool(user_id) and await Member.exists(line_user_id=user_id, follows=True)
+        if await outbox.reply_lost(note, self.worker_id, error, now=now, follows=follows):
+            self.wake()
+
+    async def _persist(self, write: Callable[[], Any], *, give_up_s: float = 300) -> None:
+        """A write that records what LINE already did, retried while the database is away."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                await write()
+                return
+            except Exception:
+                if waited >= give_up_s:
+                    raise
+                log.warning("database unavailable; recording a sent message again in %.1fs", delay)
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5)
 
     async def _billed(self, note: Notification) -> int:
         if note.recipient_kind != "group":

@@ -29,6 +29,7 @@ __all__ = [
     "is_plain_word", "normalize", "parse_direct", "parse_group", "resolve_items",
     "MISSING_QUANTITY", "QUANTITY_OUT_OF_RANGE", "QUANTITY_NOT_WHOLE", "ONE_CHANGE_PER_MESSAGE",
     "TRANSFER_INCOMPLETE", "LAST5_NOT_FIVE_DIGITS", "AMOUNT_NOT_POSITIVE", "PHONE_MISSING",
+    "AMBIGUOUS_QUANTITY", "ORDER_PROBLEMS", "MAX_CHARS", "order_fits",
 ]
 
 MIN_QTY, MAX_QTY = 1, 99
@@ -38,6 +39,10 @@ MISSING_QUANTITY = "missing_quantity"            # `A+`, `+`
 QUANTITY_OUT_OF_RANGE = "quantity_out_of_range"  # `+0`, `+100`, `-0`
 QUANTITY_NOT_WHOLE = "quantity_not_whole"        # `+1.5`
 ONE_CHANGE_PER_MESSAGE = "one_change_per_message"  # `A-1 B-1`, `A+1 B-1`
+AMBIGUOUS_QUANTITY = "ambiguous_quantity"        # `+1（兩盒）`, `+2 x3`: ask, never guess
+# The reasons that are about an order (the others are about a transfer report or a binding).
+ORDER_PROBLEMS = frozenset({MISSING_QUANTITY, QUANTITY_OUT_OF_RANGE, QUANTITY_NOT_WHOLE,
+                            ONE_CHANGE_PER_MESSAGE, AMBIGUOUS_QUANTITY})
 TRANSFER_INCOMPLETE = "transfer_incomplete"      # `已匯款`, `已匯款 $350`
 LAST5_NOT_FIVE_DIGITS = "last5_not_five_digits"  # `已匯款 1234 350`
 AMOUNT_NOT_POSITIVE = "amount_not_positive"      # `已匯款 12345 0`
@@ -56,6 +61,7 @@ class OrderLine:
 @dataclass(frozen=True, slots=True)
 class Order:
     lines: tuple[OrderLine, ...]
+    code: str | None = None  # a campaign code written with the order ("XCSA +1"), upper-case
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,7 @@ class Malformed:
     """The text clearly tries to order, cancel, report or bind, but cannot be read."""
 
     reason: str  # one of the reason codes above
+    choices: tuple[str, ...] = ()  # AMBIGUOUS_QUANTITY: what the buyer may have meant ("+1", "+2")
 
 
 Intent = (Order | Cancel | TransferReport | Bind | MyOrders | PickupCode | Help | Mention
@@ -115,8 +122,12 @@ _FOLD = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-
                        "\u2212": "-", "\u200b": None, "\u200c": None, "\u200d": None,
                        "\u2060": None, "\ufeff": None})
 _SPACES = re.compile(r"\s+")
-# Trailing "+1!", "+1～", "+1。" mean "+1".
-_DECORATION = re.compile(r"[!~。.]+$")
+# Trailing "+1!", "+1～", "+1。" mean "+1". (rstrip, not a `[…]+$` regex: that one is
+# quadratic on a long run of these characters.)
+_DECORATION = "!~。. "
+# A message longer than this is not an order, a report or a command: a buyer's "+1" is short,
+# and a cap keeps the parser's cost per message bounded whatever is pasted into the group.
+MAX_CHARS = 500
 
 
 def normalize(text: str) -> str:
@@ -126,18 +137,16 @@ def normalize(text: str) -> str:
 
 
 def _undecorate(text: str) -> str:
-    return _DECORATION.sub("", text).rstrip()
+    return text.rstrip(_DECORATION)
+
+
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_CHARS
 
 
 # --- group messages --------------------------------------------------------------------------
 
 _SEP = " ,、;"
-_SPLIT = re.compile(r"[ ,、;]+")
-_GLUE_SIGN = re.compile(r"([+-]) +(?=[0-9])")  # "A + 1" -> "A +1"
-_GLUE_LABEL = re.compile(r"(?<![^ ,、;])([A-Za-z]) +(?=[+-])")  # "A +1" -> "A+1"
-_TOKEN = re.compile(r"([A-Za-z]?)([+-])([0-9]+)")
-_FRACTION = re.compile(r"[A-Za-z]?([+-])(?:[0-9]+\.[0-9]*|\.[0-9]+)")
-_BARE_PLUS = re.compile(r"[A-Za-z]?\+")
 _PHONE = re.compile(r"\+[0-9][0-9 -]*")
 
 _CANCEL_ALL = re.compile(r"(?:取消(?:訂單|全部)?|全部取消|cancel(?: order| all)?)", re.I)
@@ -152,13 +161,22 @@ _MENTION_TOKEN = re.compile(r"@\S+")
 def parse_group(text: str, *, mentions_bot: bool = False) -> Intent | None:
     """Read a group message; None means ordinary chat, which must get no answer.
 
-    An order is only order tokens (`+1`, `A+2`, `b + 1`, separated by spaces, `,` or `、`),
-    each optionally followed by words (`+1 紅色 M`). Anything before the first token makes
-    the message chat (`我+1天就到`). When the bot is mentioned, the caller should cut the
-    mention's own text (LINE gives its index and length); left-over `@name` words are ignored
-    and a message that is no command is a `Mention`.
+    An order is order tokens (`+1`, `A+2`, `b + 1`, `A1`, `B 2`, `A*2`, `C x2`, `1份`,
+    `加一`, `A一件`), each with the words that name its item or variant: words after the
+    tokens (`+1 紅色 M`), or, when the message ends with a token, words before each token
+    (`芒果乾+1 鳳梨酥+2`). Words that only address or thank (`我要`, `團媽`, `謝謝`) are
+    dropped, and a campaign code (`XCSA +1`) goes to `Order.code`. Chat stays chat: a token
+    glued to a word (`+1天就到`, `我+1票贊成`), words on both sides (`明天 +1 度`), sums,
+    URLs, phones. A message that is an order but says two quantities (`+1（兩盒）`) is
+    `Malformed(AMBIGUOUS_QUANTITY, choices)`: the bot asks. When the bot is mentioned, the
+    caller should cut the mention's own text (LINE gives its index and length); left-over
+    `@name` words are ignored and a message that is no command is a `Mention`.
     """
+    if len(text) > 4 * MAX_CHARS:  # before NFKC, which is linear but not free
+        return Mention() if mentions_bot else None
     text = normalize(text)
+    if _too_long(text):
+        return Mention() if mentions_bot else None
     intent = _parse_group_text(text)
     if intent is not None or not mentions_bot:
         return intent
@@ -191,49 +209,251 @@ def _parse_request(text: str) -> Help | MyOrders | PickupCode | None:
     return None
 
 
-class _Token(NamedTuple):
-    sign: str  # "+" or "-"
+# --- the order lexer -------------------------------------------------------------------------
+#
+# One left-to-right pass. At each position it tries, in order: a filler run (only where a word
+# may start), an order token (anchored regexes of bounded length), else one character of a
+# word. Every step consumes at least one character and looks at a bounded window, so the
+# pass is linear in the message's length.
+
+_CN_DIGITS = {"一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = r"[一二兩三四五六七八九十]{1,3}"
+_UNIT = r"[份個盒組包件袋瓶罐箱條支隻顆入片杯斤套台張本雙對串碗盤粒]"
+# "+1", "A+2", "a + 1", "++1", "加一", "+1份", "+1.5" (a fraction: Malformed), "A+" (no number).
+_SIGNED = re.compile(
+    rf"(?:(?P<label>[A-Za-z])(?P<gap> ?))?"
+    rf"(?P<sign>\+\+(?= ?[0-9])|(?<!\+)\+(?!\+)|-(?= ?[0-9.])|加(?={_CN_NUM}|[0-9]))"
+    rf"(?: ?(?P<num>[0-9]{{1,3}}(?:\.[0-9]*)?(?![0-9])|\.[0-9]+|{_CN_NUM}))?"
+    rf"(?: ?(?P<unit>{_UNIT}))?")
+# "A*2", "Ax2", "C x2", "x2", "+1 x2" (after a token: a multiplier).
+_MUL = re.compile(
+    rf"(?:(?P<label>[A-Za-z])(?P<gap> ?))?(?P<mul>[*×xX]) ?"
+    rf"(?P<num>[0-9]{{1,2}}(?![0-9])|{_CN_NUM})(?: ?(?P<unit>{_UNIT}))?")
+# "A1", "B 2", "A一件", "1份", "兩盒": no sign, so weaker evidence (see _parse_tokens).
+_BARE = re.compile(
+    rf"(?:(?P<label>[A-Za-z])(?P<gap> ?))?"
+    rf"(?P<num>[0-9]{{1,2}}(?![0-9.])|{_CN_NUM})(?: ?(?P<unit>{_UNIT}))?")
+# Words that address, ask or thank, never name an item: dropped where a word starts.
+_FILLER = re.compile(
+    r"(?:我們|我|也|還要|想要|要|想|還|再|追加|另外|順便|幫我|幫|替|給|跟團|跟|預訂|訂|買|"
+    r"團媽|團主|團長|老闆娘|老闆|闆娘|版主|主揪|大大|樓上|同上|朋友|同事|家人|老公|老婆|"
+    r"一起|請|麻煩你|麻煩您|麻煩|謝謝|謝啦|謝囉|感謝|感恩|多謝|拜託|"
+    r"喔|哦|唷|呦|啦|囉|哈囉|你好|您好|嗨|"
+    r"(?:thanks|thank you|thx|3q|please|plz)(?![A-Za-z]))+", re.I)
+# Thanks glued straight after a token ("+1謝謝") still end it.
+_POLITE = re.compile(r"謝謝|謝啦|謝囉|感謝|感恩|多謝|拜託|喔|哦|唷|呦|啦|囉|thanks|thx|3q", re.I)
+# A campaign code as the announcement shows it (commerce.campaigns draws four of these).
+_CODE = re.compile(r"(?=[2-9]*[A-Z])[A-HJ-NP-Z2-9]{4}")
+_CODE_CHUNK = re.compile(r"(?=[2-9]*[A-Z])[A-HJ-NP-Z2-9]{4}(?=[ ,、;]|$)")
+_LABEL_PAIRS = re.compile(r"(?:[A-Z][2-9]){2}")  # "A2B3" reads as two order tokens, not a code
+_SIZES = {"XS", "XXS", "S", "M", "L", "XL", "XXL", "XXXL", "2XL", "3XL", "4XL", "5XL", "FREE"}
+_WORDISH = re.compile(r"[^\W\d_]+")  # letters only: no digits, signs or URL punctuation
+_BEFORE_LIMIT = 8  # words before a token name an item ("芒果乾+1"); a longer run is a sentence
+# Emoji and other symbols decorate ("+1😀"); brackets wrap notes ("+1（黑色）").
+_BRACKETS = set("()[]{}【】「」『』〔〕《》〈〉")
+
+
+class _Atom(NamedTuple):
     label: str | None
-    qty: int | None  # None when the token is broken
+    sign: str  # "+", "-", or "" for a token without a sign (MUL, BARE)
+    qty: int | None  # None when broken (see problem) or missing
     problem: str | None
+    mul: bool  # "x2": a multiplier after a token, or a quantity alone
+    glued: bool  # a word follows without a break ("+1天"): the message is chat
 
 
-def _classify(chunk: str) -> _Token | None:
-    """An order-like token, or None for a plain word."""
-    if m := _TOKEN.fullmatch(chunk):
-        label = m[1].upper() or None
-        digits = m[3]
-        if len(digits) > 3:  # "+1000", "+886912345678": numbers nobody means as a quantity
-            return None
-        qty = int(digits)
-        if not MIN_QTY <= qty <= MAX_QTY:
-            return _Token(m[2], label, None, QUANTITY_OUT_OF_RANGE)
-        return _Token(m[2], label, qty, None)
-    if m := _FRACTION.fullmatch(chunk):
-        return _Token(m[1], None, None, QUANTITY_NOT_WHOLE)
-    if _BARE_PLUS.fullmatch(chunk):
-        return _Token("+", None, None, MISSING_QUANTITY)
-    return None
+def _lexable(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _BRACKETS or ch in "\ufe0f\u20e3" or unicodedata.category(ch) in ("So", "Sk", "Cs", "Co", "Cn"):
+            out.append(" ")
+        else:
+            out.append(ch)
+    return _SPACES.sub(" ", "".join(out)).strip()
+
+
+def _number(digits: str) -> int | None:
+    """1-99 from ASCII or Chinese digits ("兩", "十二", "二十"); None for anything else."""
+    if digits.isascii():
+        return int(digits) if digits.isdigit() else None
+    if "十" not in digits:
+        return _CN_DIGITS[digits] if len(digits) == 1 else None
+    tens, _, ones = digits.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0) or None
+
+
+def _starts_token(text: str, pos: int) -> bool:
+    """True when another token starts at `pos` ("A+1B+1", "+1+1", "+1x2")."""
+    if pos >= len(text):
+        return False
+    if text[pos] in "+-*×":
+        return True
+    return bool((m := _SIGNED.match(text, pos)) and m["label"] and not m["gap"]
+                or (m := _MUL.match(text, pos)) and (m["label"] is None or not m["gap"])
+                or (m := _BARE.match(text, pos)) and m["label"] and not m["gap"])
+
+
+def _right_break(text: str, pos: int) -> bool:
+    return (pos >= len(text) or text[pos] in _SEP or _starts_token(text, pos)
+            or _POLITE.match(text, pos) is not None)
+
+
+def _lex(text: str) -> list[tuple[str, object]] | None:
+    """("atom", _Atom) | ("word", str) | ("code", str) pieces; None when a token is glued to a
+    word in a way that makes the message chat."""
+    pieces: list[tuple[str, object]] = []
+    word: list[str] = []
+    prev = "start"  # kind of the last piece: start, sep, atom, filler, word, code
+    before_sep = "start"  # kind of the last piece before the separators just read
+    pos, n = 0, len(text)
+
+    def flush() -> None:
+        nonlocal prev
+        if word:
+            w = "".join(word)
+            word.clear()
+            kind = "code" if _CODE.fullmatch(w) and w not in _SIZES else "word"
+            pieces.append((kind, w))
+            prev = kind
+
+    while pos < n:
+        ch = text[pos]
+        if ch in _SEP:
+            flush()
+            if prev != "sep":
+                before_sep = prev
+            prev = "sep"
+            pos += 1
+            continue
+        at_start = not word  # a word may start here
+        if at_start and prev in ("start", "sep") and (m := _CODE_CHUNK.match(text, pos)) \
+                and not _LABEL_PAIRS.fullmatch(m[0]) and m[0] not in _SIZES:
+            pieces.append(("code", m[0]))
+            prev = "code"
+            pos = m.end()
+            continue
+        if at_start and (m := _FILLER.match(text, pos)):
+            prev = "filler"
+            pos = m.end()
+            continue
+        mid_word = bool(word) and prev != "sep"
+        last = before_sep if prev == "sep" else prev
+        atom = None
+        for kind, pattern in (("signed", _SIGNED), ("mul", _MUL), ("bare", _BARE)):
+            m = pattern.match(text, pos)
+            if m is None or m.end() == pos:
+                continue
+            if m["label"] is not None:
+                # A label starts a chunk or follows a token, a filler or a code. "紅色M +1":
+                # the M belongs to the word; "紅色 M +1": a lone letter spaced from its sign
+                # after a word is a size, not a label; "紅色 B+2" is a label.
+                if mid_word or (prev == "sep" and m["gap"] and last == "word"):
+                    continue
+            elif mid_word:
+                if kind == "bare" or (kind == "signed" and m["sign"] == "加"):
+                    continue
+                if kind == "mul" and m["mul"] in "xX" and word[-1].isascii():
+                    continue
+            elif kind == "bare" and not m["unit"]:
+                continue  # "2" alone is a number, not "2 of them"
+            atom = (kind, m)
+            break
+        if atom is None:
+            word.append(ch)
+            pos += 1
+            continue
+        kind, m = atom
+        end = m.end()
+        brk = _right_break(text, end)
+        if not brk and kind != "signed":
+            word.append(ch)  # "A4紙", "2樓", "x2y": part of a word
+            pos += 1
+            continue
+        flush()
+        label = m["label"].upper() if m["label"] else None
+        num = m["num"]
+        problem, qty = None, None
+        if kind == "signed":
+            sign = "-" if m["sign"] == "-" else "+"
+            if num is None:
+                problem = MISSING_QUANTITY
+            elif "." in num:
+                problem = QUANTITY_NOT_WHOLE
+            else:
+                qty = _number(num)
+                if qty is None or not MIN_QTY <= qty <= MAX_QTY:
+                    qty, problem = None, QUANTITY_OUT_OF_RANGE
+        else:
+            sign = ""
+            qty = _number(num)
+            if qty is None or not MIN_QTY <= qty <= MAX_QTY:
+                qty, problem = None, QUANTITY_OUT_OF_RANGE
+        if not brk and problem != MISSING_QUANTITY and num is not None and not m["unit"]:
+            return None  # "+1天就到", "我+1票贊成", "今天氣溫+1度", "1+1=2"
+        pieces.append(("atom", _Atom(label, sign, qty, problem, kind == "mul", not brk)))
+        prev = "atom"
+        pos = end
+    flush()
+    return pieces
+
+
+def _before_words_ok(words: list[str]) -> bool:
+    """Words before a token name its item: letters only, short, not an English word ("UTC+8")."""
+    if sum(len(w) for w in words) > _BEFORE_LIMIT:
+        return False
+    return all(_WORDISH.fullmatch(w) and (not w.isascii() or w.upper() in _SIZES) for w in words)
 
 
 def _parse_tokens(text: str) -> Intent | None:
-    glued = _GLUE_LABEL.sub(r"\1", _GLUE_SIGN.sub(r"\1", text))
-    chunks = [c for c in _SPLIT.split(glued) if c]
-    if not chunks:
+    pieces = _lex(_lexable(text))
+    if not pieces:
         return None
-    tokens = [_classify(c) for c in chunks]
-    if tokens[0] is None:
-        return None  # words before any token: chat ("我+1天就到", "1+1=2", a URL)
-    has_words = any(t is None for t in tokens)
+    atoms = [p for kind, p in pieces if kind == "atom"]
+    if not atoms or any(a.glued for a in atoms):
+        return None  # "A+B", "a+b=c"; "+1天" never gets here (_lex)
+    codes = [p for kind, p in pieces if kind == "code"]
+    seq = [(kind, p) for kind, p in pieces if kind in ("atom", "word")]
+    has_words = any(kind == "word" for kind, _ in seq)
 
-    if any(t is not None and t.sign == "-" for t in tokens):
+    if any(a.sign == "-" for a in atoms):
         # "-1 我不同意" and "-5 度" are chat; a cancel is one token alone.
-        if len(tokens) == 1:
-            t = tokens[0]
+        if len(seq) == 1 and atoms[0].sign == "-" and not codes:
+            t = atoms[0]
             return Malformed(t.problem) if t.problem else Cancel(t.label, t.qty)
         return None if has_words else Malformed(ONE_CHANGE_PER_MESSAGE)
 
-    problems = [t.problem for t in tokens if t is not None and t.problem]
+    before = seq[0][0] == "word"  # "芒果乾+1": the words name the token after them
+    if before and seq[-1][0] != "atom":
+        return None  # words on both sides of the token: "明天 +1 度"
+
+    # [label, qty, words, atom, choices]
+    lines: list[list] = []
+    pending: list[str] = []
+    for kind, piece in seq:
+        if kind == "word":
+            (pending if before else lines[-1][2]).append(piece)
+            continue
+        a = piece
+        if not a.sign and a.label is None and lines and not pending:
+            line = lines[-1]  # "+1 x2", "+1（兩盒）": the quantity of the line before
+            q = line[1]
+            if q is not None and a.qty is not None and q != a.qty and not (a.mul and q == 1):
+                line[4] = sorted({q, a.qty, *((q * a.qty,) if a.mul and q * a.qty <= MAX_QTY else ())})
+            elif q is not None and a.qty is not None:
+                line[1] = a.qty
+            elif a.problem:
+                line[3] = a
+            continue
+        if before and not _before_words_ok(pending):
+            return None
+        if not a.sign and not a.mul and has_words:
+            return None  # "A1 停車場", "今天 2盒": without a sign, only a bare order counts
+        lines.append([a.label, a.qty, pending, a, None])
+        pending = []
+
+    problems = [line[3].problem for line in lines if line[3].problem]
     if QUANTITY_OUT_OF_RANGE in problems and _PHONE.fullmatch(text) \
             and sum(ch.isdigit() for ch in text) >= 7:
         return None  # "+886 912 345 678"
@@ -241,43 +461,50 @@ def _parse_tokens(text: str) -> Intent | None:
     if hard:
         return Malformed(hard[0])
     if problems:
-        has_good = any(t is not None and t.qty is not None for t in tokens)
+        has_good = any(line[1] is not None for line in lines)
         # "A+" alone is a broken order; "A+ 好評" is chat about a grade.
         return Malformed(MISSING_QUANTITY) if has_good or not has_words else None
-
-    lines: list[tuple[str | None, int, list[str]]] = []
-    for chunk, token in zip(chunks, tokens):
-        if token is None:
-            lines[-1][2].append(chunk)  # a word after the token: the first chunk is a token
-        elif token.qty is not None:  # always, once no problem is left
-            lines.append((token.label, token.qty, []))
-    return Order(tuple(OrderLine(label, qty, tuple(words)) for label, qty, words in lines))
+    for label, qty, words, _, choices in lines:
+        if choices:
+            return Malformed(AMBIGUOUS_QUANTITY, tuple(f"{label or ''}+{c}" for c in choices))
+    return Order(tuple(OrderLine(label, qty, tuple(words)) for label, qty, words, _, _ in lines),
+                 code=codes[0] if codes else None)
 
 
 # --- transfer reports ------------------------------------------------------------------------
 
-# A firm key says "I paid": a report we cannot read gets a helpful answer. A loose key
-# ("匯款", "paid") may start a question or chat, so only a complete report counts.
-_FIRM_KEYS = ("已匯款", "已轉帳", "已轉賬", "已匯", "已轉")
+# A firm key says "I paid" ("已匯款", "轉帳完成", "我匯了"): a report we cannot read gets a
+# helpful answer. A loose key ("匯款", "paid") may start a question or chat, so it counts only
+# for a complete report or one with a marked part ("匯款後五碼12345").
 _TRANSFER_KEY = re.compile(
-    r"(已匯款|已轉帳|已轉賬|已匯|已轉|匯款|轉帳|轉賬|(?:paid|transferred)(?=[ :,0-9$]|$))"
+    r"(?:(?:團媽|團主|老闆娘|老闆|闆娘|哈囉|您好|你好)[ ,]*)?(?:我們|我)? ?"
+    r"(?:(?P<done_before>已經|已|有) ?(?P<verb1>匯款|轉帳|轉賬|付款|匯|轉)(?:了|囉|好了|完成)?"
+    r"|(?P<verb2>匯款|轉帳|轉賬|付款|匯|轉)(?P<done_after>完成|好了|好囉|了|囉)"
+    r"|(?P<loose>匯款|轉帳|轉賬|(?:paid|transferred)(?=[ :,0-9$]|$)))"
     r"[ :,]*", re.I)
+# "12345 350 已匯款": the key after the numbers.
+_TRANSFER_KEY_END = re.compile(r"[ ,]*(?:已經?(?:匯款|轉帳|轉賬|付款)|(?:匯款|轉帳|轉賬|付款)完成)(?:了|囉)?$")
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+"
+_AMOUNT_KEY = r"(?:金額|總共|共計|合計|總計|共)"
 _TRANSFER_PART = re.compile(
     rf"(?P<sep>[ ,/、]+)"
     rf"|(?:帳號)?(?:後|末)(?:五|5)碼 ?:? ?(?P<last5>[0-9]+)"
-    rf"|(?:金額 ?:? ?)?(?:NT\$|NTD|NT|\$) ?(?P<amount>{_NUM})(?:\.0+)? ?(?:元|塊)?"
-    rf"|(?:金額 ?:? ?)?(?P<amount2>{_NUM})(?:\.0+)? ?(?:元|塊)"
-    rf"|金額 ?:? ?(?P<amount3>{_NUM})(?:\.0+)?"
+    rf"|(?:{_AMOUNT_KEY} ?:? ?)?(?:NT\$|NTD|NT|\$) ?(?P<amount>{_NUM})(?:\.0+)? ?(?:元|塊)?"
+    rf"|(?:{_AMOUNT_KEY} ?:? ?)?(?P<amount2>{_NUM})(?:\.0+)? ?(?:元|塊)"
+    rf"|{_AMOUNT_KEY} ?:? ?(?P<amount3>{_NUM})(?:\.0+)?"
     rf"|(?P<bare>{_NUM})(?![0-9])", re.I)
 
 
 def _parse_transfer(text: str) -> TransferReport | Malformed | None:
     key = _TRANSFER_KEY.match(text)
-    if key is None:
+    if key is not None:
+        firm = key["loose"] is None
+        short = key["verb2"] in ("匯", "轉")  # "轉了" alone is chat
+        body = text[key.end():]
+    elif end := _TRANSFER_KEY_END.search(text):
+        firm, short, body = True, True, text[:end.start()]
+    else:
         return None
-    firm = key[1] in _FIRM_KEYS
-    body = text[key.end():]
     marked_last5: list[str] = []
     marked_amount: list[str] = []
     bare: list[str] = []
@@ -296,8 +523,12 @@ def _parse_transfer(text: str) -> TransferReport | Malformed | None:
         pos = m.end()
     found = len(marked_last5) + len(marked_amount) + len(bare)
     # Free text straight after the key ("已匯入", "已匯款了嗎") is chat, not a report.
-    if free_text and not found:
+    if free_text and not found or short and not found:
         return None
+    # A marked part ("後五碼", "$", "元") makes a loose key's report firm: "匯款後五碼12345".
+    firm = firm or bool(marked_last5 or marked_amount)
+    if key is None and free_text:
+        return None  # "…謝謝 已匯款": only numbers may stand before a key at the end
 
     last5 = marked_last5 or bare[:1]
     rest = bare[1:] if not marked_last5 else bare
@@ -321,8 +552,10 @@ _BIND = re.compile(r"(?:綁定(?:手機|電話)?(?:號碼)?|bind(?: phone)?(?=[ 
 
 def parse_direct(text: str) -> Intent | None:
     """Read a 1:1 message. Orders are not taken here; unknown text is None."""
+    if len(text) > 4 * MAX_CHARS:
+        return None
     text = _undecorate(normalize(text))
-    if not text:
+    if not text or _too_long(text):
         return None
     if m := _BIND.fullmatch(text):
         rest = m["rest"].strip()
@@ -374,7 +607,28 @@ class Resolution:
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    # Spaces dropped: "紅色M" names the item "紅色 M".
+    return unicodedata.normalize("NFKC", text).casefold().replace(" ", "")
+
+
+def _picks(words: Sequence[str], items: Sequence[ItemRef]) -> tuple[str, ...]:
+    """The labels of the items whose names hold every word."""
+    folded = [_fold(w) for w in words]
+    return tuple(item.label.upper() for item in items if all(w in _fold(item.name) for w in folded))
+
+
+def order_fits(order: Order, items: Sequence[ItemRef]) -> bool:
+    """True when `order` names its items in these: every line's label is one of them, or its
+    words pick exactly one of them by name. A bare `+1` names nothing, so it fits nowhere:
+    with several campaigns open it cannot choose one."""
+    labels = {item.label.upper() for item in items}
+    for line in order.lines:
+        if line.label is not None:
+            if line.label.upper() not in labels:
+                return False
+        elif not line.words or len(_picks(line.words, items)) != 1:
+            return False
+    return True
 
 
 def resolve_items(order: Order, items: Sequence[ItemRef]) -> Resolution:
@@ -397,9 +651,7 @@ def resolve_items(order: Order, items: Sequence[ItemRef]) -> Resolution:
         elif not line.words:
             return Resolution(problem=WhichItem(labels))
         else:
-            words = [_fold(w) for w in line.words]
-            matches = tuple(label for label, item in zip(labels, items)
-                            if all(w in _fold(item.name) for w in words))
+            matches = _picks(line.words, items)
             if len(matches) != 1:
                 return Resolution(problem=WhichItem(matches or labels, line.words))
             resolved.append(ResolvedLine(matches[0], line.qty, None))
@@ -409,11 +661,13 @@ def resolve_items(order: Order, items: Sequence[ItemRef]) -> Resolution:
 # --- formatting ------------------------------------------------------------------------------
 
 def is_plain_word(word: str) -> bool:
-    """True when `word` survives `format_order` → `parse_group` unchanged."""
-    return (bool(word) and normalize(word) == word and " " not in word
-            and not any(ch in _SEP for ch in word)
-            and word[0] not in "+-" and word[-1] not in "+-!~。."
-            and _classify(word) is None)
+    """True when `word` survives `format_order` → `parse_group` unchanged, alone or beside
+    other plain words (so no digits or Chinese numerals, which could make a quantity)."""
+    if (not word or normalize(word) != word or _lexable(word) != word
+            or any(ch in _SEP for ch in word) or any(ch.isdigit() or ch in _CN_DIGITS or ch == "十" for ch in word)):
+        return False
+    return (parse_group(f"+1 {word}, +2") == Order((OrderLine(None, 1, (word,)), OrderLine(None, 2)))
+            and parse_group(f"A+1 {word}") == Order((OrderLine("A", 1, (word,)),)))
 
 
 def format_order(order: Order) -> str:

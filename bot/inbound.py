@@ -53,6 +53,12 @@ _INSERT = (
     "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at,"
     " stamp_ms, due_ms) VALUES (?, ?, 0, 'pending', 0, '', ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
 )
+# A signed event not shaped as LINE sends it: kept as failed (never applied), so a
+# redelivery is a no-op too and the log shows why.
+_INSERT_INVALID = (
+    "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at,"
+    " stamp_ms, due_ms) VALUES (?, ?, 0, 'failed', 0, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
+)
 _DUE = (
     "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending' AND due_ms <= ?"
     " AND stamp_ms < ? ORDER BY stamp_ms, id LIMIT ?"
@@ -124,10 +130,12 @@ def events_of(payload: Any) -> list[dict[str, Any]]:
     return payload["events"]
 
 
-async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS) -> int:
+async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS,
+                invalid: Sequence[tuple[dict[str, Any], str]] = ()) -> int:
     """Durably store events (one transaction); a redelivered event id is ignored.
-    Returns how many were new."""
-    if not events:
+    ``invalid`` events, with why, are stored as failed: their id and type only (their
+    content may not even be storable). Returns how many good events were new."""
+    if not events and not invalid:
         return 0
     received_ms = int(now.timestamp() * 1000)
     new = 0
@@ -136,6 +144,10 @@ async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: i
             stamp = stamp_of(event, received_ms)
             new += await execute(conn, _INSERT, event["webhookEventId"], json.dumps(event, ensure_ascii=False),
                                  now, stamp, stamp + window_ms)
+        for event, why in invalid:
+            summary = json.dumps({"webhookEventId": event["webhookEventId"], "type": event.get("type")})
+            await execute(conn, _INSERT_INVALID, event["webhookEventId"], summary, f"invalid event: {why}"[:500],
+                          now, received_ms, received_ms)
     return new
 
 
@@ -144,7 +156,7 @@ async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: i
 # and the instant the event counts as happening (its stamp).
 Applier = Callable[[dict[str, Any], Any, datetime], Awaitable[list[dict]]]
 Preparer = Callable[[Sequence[dict[str, Any]]], Awaitable[Any]]
-OnReplies = Callable[[list[int]], None]
+OnReplies = Callable[[list[Any]], None]  # the claimed reply rows, handed over after commit
 
 
 class InboundWorker:
@@ -255,8 +267,9 @@ class InboundWorker:
                             replies.append(await outbox.enqueue_claimed(outbox.Message(
                                 channel="reply", reply_token=token, recipient_kind="reply",
                                 recipient=source.get("groupId") or source.get("userId") or "",
-                                template="reply", params={"messages": messages[:5]},
-                            ), self.reply_worker, now=at))
+                                template="reply",
+                                params={"messages": messages[:5], "user_id": source.get("userId")},
+                            ), self.reply_worker, now=at, created_at=stamped_at(stamp)))
                 except Exception as exc:
                     log.exception("applying event %s failed", event.get("webhookEventId"))
                     failures.append((row["id"], repr(exc)[:500]))

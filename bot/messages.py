@@ -52,6 +52,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "which_campaign": ("這個群組有幾團同時進行：\n{campaigns}\n請長按該團的公告，選「回覆」後再輸入。",
                        "Several group buys are open here:\n{campaigns}\n"
                        "Reply to the announcement of the one you mean."),
+    "unknown_code": ("這個群組沒有團號 {code} 的團購。進行中的有：\n{campaigns}",
+                     "No group buy here has the code {code}. Open now:\n{campaigns}"),
     "which_item": ("要哪一項呢？請加上代號，例如 {example}\n{items}",
                    "Which item? Add its label, e.g. {example}\n{items}"),
     "unknown_label": ("這團沒有 {label} 喔，可選：\n{items}", "There is no item {label}. Choose from:\n{items}"),
@@ -72,6 +74,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "malformed_quantity_out_of_range": ("數量請填 1–99，例如 +2", "A quantity is 1–99, e.g. +2"),
     "malformed_quantity_not_whole": ("數量請填整數，例如 +2", "A quantity is a whole number, e.g. +2"),
     "malformed_one_change_per_message": ("一次請只取消一項，例如 A-1", "Cancel one item per message, e.g. A-1"),
+    "malformed_ambiguous_quantity": ("要訂幾份呢？請回覆 {choices}，這次沒有登記。",
+                                     "How many? Reply {choices}; nothing was booked yet."),
+    "choices_or": (" 或 ", " or "),
     "malformed_transfer_incomplete": ("請寫上帳號後五碼和金額，例如：已匯款 12345 $350",
                                       "Give the last five digits and the amount, e.g. paid 12345 350"),
     "malformed_last5_not_five_digits": ("帳號後五碼要剛好 5 位數字，例如：已匯款 12345 $350",
@@ -138,6 +143,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "• paid 12345 350: report a transfer\n"
         "Order with +1 in the group-buy group."),
     "greeting_group": ("大家好，我是團購 +1 小幫手！", "Hello everyone, I take the group buy's +1s!"),
+    "late_reply": ("（稍早的回覆沒能即時送出，補上）", "(This answer could not be sent in time earlier:)"),
     "greeting_follow": ("謝謝加我好友！", "Thanks for adding me!"),
     "error_generic": ("抱歉，這次沒處理好，請再試一次。", "Sorry, that did not work. Please try again."),
     # --- host commands -----------------------------------------------------------------------
@@ -473,7 +479,19 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
         return [text_message(c) for c in pick_list_texts(params["pick_list"], locale)]
     if template in _SCHEDULED:
         return _SCHEDULED[template](params, locale, campaign, tz)
+    if template == "late_reply":
+        return late_reply(params["messages"], locale)
     raise ValueError(f"unknown notification template {template!r}")
+
+
+def late_reply(messages: list[dict[str, Any]], locale: str) -> list[dict]:
+    """A reply LINE could no longer take (its token lapsed), sent 1:1 instead: what the
+    buyer would have read, under a line saying it is late. At most 5 messages, one push."""
+    texts = [m["text"] for m in messages if m.get("type") == "text" and m.get("text")]
+    if not texts:
+        return []
+    texts[0] = t(locale, "late_reply") + "\n" + texts[0]
+    return [text_message(x) for x in texts[:5]]
 
 
 def _promoted(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None) -> str:

@@ -16,6 +16,7 @@ from commerce.db import utcnow
 from commerce.models import Member
 
 log = logging.getLogger(__name__)
+NAME_SWEEP_S = 300  # how often nameless buyers' profiles are asked for again
 
 
 class KnownNames:
@@ -83,7 +84,43 @@ class BotRuntime:
         self.delivery.start()
         self.inbound.wake()  # events stored before a crash or restart are applied now
         self.delivery.wake()
+        self._names_task = asyncio.create_task(self._name_sweeps(), name="names")
 
     async def stop(self) -> None:
+        task = getattr(self, "_names_task", None)
+        if task:
+            task.cancel()
         await self.inbound.stop()
         await self.delivery.stop()
+
+    async def _name_sweeps(self) -> None:
+        while True:
+            await asyncio.sleep(NAME_SWEEP_S)
+            try:
+                await self.refresh_names()
+            except Exception:
+                log.warning("refreshing display names failed; next sweep tries again", exc_info=True)
+
+    async def refresh_names(self, limit: int = 50) -> int:
+        """Buyers first seen while LINE's profile API was away have no name; ask again, by
+        the group-member profile of a group they ordered in (or the friend profile). Those
+        who write again are fetched then anyway (``prepare``). Returns how many got a name."""
+        from commerce.models import CampaignGroup, Order
+
+        nameless = await Member.filter(display_name="", line_user_id__isnull=False).order_by("-id").limit(limit)
+        found = 0
+        for member in nameless:
+            campaigns = await Order.filter(member_id=member.id, campaign_id__isnull=False).values_list(
+                "campaign_id", flat=True)
+            groups = await CampaignGroup.filter(campaign_id__in=list(campaigns)).values_list(
+                "group__line_group_id", flat=True) if campaigns else []
+            for group_id in [*dict.fromkeys(groups), None]:
+                try:
+                    name = await self.profiles.display_name(member.line_user_id, group_id)
+                except Exception:
+                    name = None
+                if name:
+                    await Member.filter(id=member.id, display_name="").update(display_name=name[:200])
+                    found += 1
+                    break
+        return found

@@ -3,9 +3,15 @@
 Messages typed on /sandbox become webhook-shaped events that go through the same
 durable queue, handlers and outbox as real LINE events; what the bot "sends" lands in
 an in-memory transcript the page polls.
+
+The sandbox API is for a demo on the machine itself: it speaks as any LINE user without
+signing in, so it answers only requests from loopback that did not come through a proxy
+(a ``Forwarded``/``X-Forwarded-For``/``X-Real-IP`` header means the caller is elsewhere).
 """
 from __future__ import annotations
 
+import functools
+import ipaddress
 import itertools
 import secrets
 import time
@@ -24,6 +30,31 @@ _ids = itertools.count(int(time.time() * 1000) * 1000)
 
 def _new_id() -> str:
     return str(next(_ids))
+
+
+_PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def from_this_machine(request: web.Request) -> bool:
+    """The caller is on loopback and not relayed by a proxy."""
+    if any(h in request.headers for h in _PROXY_HEADERS):
+        return False
+    try:
+        return ipaddress.ip_address((request.remote or "").split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_only(handler):
+    """Refuse (403, the one error shape) a caller that is not on this machine."""
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.Response:
+        if not from_this_machine(request):
+            return web.json_response({"error": {"code": "forbidden",
+                                                "message": "the sandbox answers only on this machine (loopback)"}},
+                                     status=403)
+        return await handler(request)
+    return guarded
 
 
 def chat_key(group_id: str | None, user_id: str | None) -> str:
@@ -84,6 +115,7 @@ def sandbox_routes(transcript: Transcript, *, on_stored, window_ms: int) -> web.
     routes = web.RouteTableDef()
 
     @routes.post("/sandbox/api/send")
+    @loopback_only
     async def send(request: web.Request) -> web.Response:
         data = await request.json()
         user_id = str(data.get("user_id") or "").strip()[:64]
@@ -116,6 +148,7 @@ def sandbox_routes(transcript: Transcript, *, on_stored, window_ms: int) -> web.
         return web.json_response({"id": message_id, "chat": key}, status=201)
 
     @routes.get("/sandbox/api/messages")
+    @loopback_only
     async def messages(request: web.Request) -> web.Response:
         try:
             after = int(request.query.get("after", "0"))
@@ -124,6 +157,7 @@ def sandbox_routes(transcript: Transcript, *, on_stored, window_ms: int) -> web.
         return web.json_response({"messages": transcript.after(after), "group_id": SANDBOX_GROUP})
 
     @routes.get("/sandbox/api/people")
+    @loopback_only
     async def people(request: web.Request) -> web.Response:
         hosts = await Member.filter(is_host=True).order_by("id").limit(20)
         buyers = await Member.filter(is_host=False, line_user_id__isnull=False).order_by("-id").limit(30)

@@ -13,6 +13,7 @@ confirms the matched reports, in one transaction.
 """
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import hashlib
@@ -39,6 +40,14 @@ from commerce.payments import confirm_transfer, void_payment
 WINDOW_DAYS = 3  # a statement line matches reports made this many days either side
 ACTOR = "bank import"
 MEMO_MAX = 200
+# A year of a busy shop's statement is a few hundred KB; bigger is not a statement, and
+# its lines would hold the database in one transaction for seconds.
+MAX_STATEMENT_BYTES = 2 * 1024 * 1024
+
+
+class StatementTooLarge(InvalidInput):
+    code = "too_large"
+    status = 413
 
 # Header names, compared after _norm (NFKC, lower case, no spaces, no "(元)"-like suffix).
 _DATE = {"交易日期", "日期", "帳務日期", "記帳日期", "記帳日", "入帳日期", "入帳日", "交易日", "交易時間",
@@ -374,13 +383,22 @@ async def _reports_for(lines: Sequence[StatementLine]) -> dict[int, Payment]:
     return {p.id: p for p in payments}
 
 
+def check_size(size: int) -> None:
+    """Raises StatementTooLarge when a statement of ``size`` bytes is over the limit."""
+    if size > MAX_STATEMENT_BYTES:
+        raise StatementTooLarge(f"the statement is {size:,} bytes; at most {MAX_STATEMENT_BYTES:,} are taken"
+                                " (export a shorter period)", field="file", limit=MAX_STATEMENT_BYTES)
+
+
 async def import_statement(data: bytes, *, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     """Store a statement's credit lines and confirm the transfers they match (actor "bank
     import"), in one transaction. Lines already imported are counted in ``duplicates``;
-    those still unmatched are tried again. Raises InvalidInput(field="file")."""
+    those still unmatched are tried again. Raises InvalidInput(field="file"), StatementTooLarge
+    past ``MAX_STATEMENT_BYTES``. The file is parsed in a thread: the loop keeps serving."""
+    check_size(len(data))
     if not data or not data.strip():
         raise InvalidInput("the statement file is empty", field="file")
-    lines = parse_statement(decode(data))
+    lines = await asyncio.to_thread(lambda: parse_statement(decode(data)))
     batch = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     try:
         async with in_transaction():

@@ -1,9 +1,21 @@
 """Idempotency keys: a write retried with the same key is recorded once and answered
-the same way every time."""
+the same way every time.
+
+``run_once`` is the way in: the key's row and the write's rows commit in one transaction,
+so a crash leaves both or neither, and a retry after it either replays the answer or runs
+the write for the first time. The unique (scope, key) constraint is the arbiter between
+concurrent duplicates, in one process or several: the second one's insert waits until the
+first one's transaction ends, then replays its answer.
+
+``begin``/``finish``/``abandon`` are the two-step form for work that must not hold a
+transaction open (it talks to a device): between them the key is "in flight" (409), and a
+first request that died leaves it so for ``IN_FLIGHT_TIMEOUT``.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +39,15 @@ class Replay:
     body: Any
 
 
+class Undo(Exception):
+    """Raised by ``run_once``'s work: roll back everything it wrote, the key's row included,
+    and answer ``answer`` all the same (a refusal or a failure that must not be replayed)."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__("undone")
+        self.answer = answer
+
+
 def request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
@@ -34,7 +55,10 @@ def request_hash(method: str, path: str, body: bytes) -> str:
 async def begin(scope: str, key: str, digest: str, *, now: datetime) -> Replay | None:
     """Claim ``key`` for a request. Returns the stored answer when the key has one;
     None when the caller should do the work (then call ``finish`` or ``abandon``).
-    Raises KeyInUse when the key is in flight or was used for a different request."""
+    Raises KeyInUse when the key is in flight or was used for a different request.
+
+    Inside the caller's transaction (``run_once``) the claim is a savepoint: on PostgreSQL an
+    insert that meets another transaction's uncommitted claim waits for it to end."""
     if not key or len(key) > 200:
         raise KeyInUse("Idempotency-Key must be 1–200 characters", field="Idempotency-Key")
     try:
@@ -43,7 +67,9 @@ async def begin(scope: str, key: str, digest: str, *, now: datetime) -> Replay |
         return None
     except IntegrityError:
         pass
-    row = await IdempotencyKey.get(scope=scope, key=key)
+    row = await IdempotencyKey.get_or_none(scope=scope, key=key)
+    if row is None:  # its first request gave it up just now
+        raise KeyInUse("the first request with this Idempotency-Key is still running", field="Idempotency-Key")
     if row.request_hash != digest:
         raise KeyInUse("this Idempotency-Key was used for a different request", field="Idempotency-Key")
     if row.status is None:
@@ -55,6 +81,32 @@ async def begin(scope: str, key: str, digest: str, *, now: datetime) -> Replay |
                 return None
         raise KeyInUse("the first request with this Idempotency-Key is still running", field="Idempotency-Key")
     return Replay(row.status, json.loads(row.response) if isinstance(row.response, str) else row.response)
+
+
+async def run_once(
+    scope: str, key: str, digest: str, work: Callable[[], Awaitable[tuple[Any, Replay | None]]], *, now: datetime
+) -> tuple[Any, bool]:
+    """Do ``work`` at most once for ``key``: ``(answer, replayed)``.
+
+    ``work()`` returns ``(answer, record)``; it runs in one transaction with the key's claim,
+    and ``record`` (the status and JSON body to replay) is stored in that same transaction.
+    ``record`` None keeps work's writes but not the key; raising ``Undo`` rolls back both.
+    A key already answered returns ``(Replay, True)`` without running ``work``. Raises
+    KeyInUse (nothing written) for a key used for a different request or still in flight
+    in the two-step form; whatever ``work`` raises rolls everything back and propagates."""
+    try:
+        async with in_transaction():
+            replay = await begin(scope, key, digest, now=now)
+            if replay is not None:
+                return replay, True
+            answer, record = await work()
+            if record is None:
+                await abandon(scope, key)
+            else:
+                await finish(scope, key, record.status, record.body)
+            return answer, False
+    except Undo as undo:
+        return undo.answer, False
 
 
 async def finish(scope: str, key: str, status: int, body: Any) -> None:

@@ -15,7 +15,13 @@ from commerce.phones import normalise_phone, reversed_digits
 
 MAX_MEMBERS = 20
 MAX_ID = 2**31  # ids are 32-bit integers
+MAX_QUERY = 100  # a phone, an order number, a QR token (at most 64) or a name
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _kept(c: str) -> bool:
+    """Not a control character, an invisible format mark (the emoji joiner stays) or a lone surrogate."""
+    return c == "\u200d" or unicodedata.category(c) not in ("Cc", "Cf", "Cs")
 
 
 def _next_prefix(prefix: str) -> str:
@@ -24,10 +30,15 @@ def _next_prefix(prefix: str) -> str:
 
 async def lookup(q: str) -> dict[str, Any]:
     """``{"members": [{...member, "orders": [open orders]}], "orders": [walk-in or
-    other orders matched by number]}``. Raises InvalidInput for an empty or too short query."""
-    text = unicodedata.normalize("NFKC", q or "").strip()
+    other orders matched by number]}``. Control characters and lone surrogates are dropped
+    first. Raises InvalidInput for a query that is then empty, or longer than ``MAX_QUERY``."""
+    if len(q or "") > 4 * MAX_QUERY:
+        raise InvalidInput(f"a search is at most {MAX_QUERY} characters", field="q")
+    text = "".join(c for c in unicodedata.normalize("NFKC", q or "") if _kept(c)).strip()
     if not text:
         raise InvalidInput("type a phone, its last digits, an order number or a name", field="q")
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"a search is at most {MAX_QUERY} characters", field="q")
     members: list[Member] = []
     orders: list[Order] = []
     digits = re.sub(r"[\s\-]", "", text.lstrip("#+"))
@@ -74,7 +85,8 @@ async def lookup(q: str) -> dict[str, Any]:
 
 
 async def member_by_token(token: str) -> Member:
-    member = await Member.get_or_none(pickup_token=token)
+    """Raises NotFound, also for what cannot be a token (too long, other characters)."""
+    member = await Member.get_or_none(pickup_token=token) if _TOKEN.match(token) else None
     if member is None:
         raise NotFound("no such pickup code", field="token")
     return member

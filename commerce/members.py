@@ -39,6 +39,14 @@ async def upsert_member(line_user_id: str, display_name: str | None = None, *, k
     return member
 
 
+async def set_follows(member_id: int, follows: bool) -> None:
+    await Member.filter(id=member_id).update(follows=follows)
+
+
+async def set_follows_by_line_id(line_user_id: str, follows: bool) -> None:
+    await Member.filter(line_user_id=line_user_id).update(follows=follows)
+
+
 async def bind_phone(member_id: int, raw_phone: str) -> Member:
     """Bind (or change) a member's phone. Raises InvalidInput(field="phone")."""
     phone = normalise_phone(raw_phone)

@@ -19,6 +19,7 @@ class Member(Model):
     phone_rev = fields.CharField(max_length=20, null=True, db_index=True)
     pickup_token = fields.CharField(max_length=64, unique=True)
     is_host = fields.BooleanField(default=False)
+    follows = fields.BooleanField(default=False)  # added the bot as a friend: a 1:1 push reaches them
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

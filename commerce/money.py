@@ -1,12 +1,15 @@
 """Money rules as pure functions. Amounts are integers in the currency unit (TWD dollars)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from commerce.errors import InvalidInput
 
 PAID_STATUSES = frozenset({"confirmed"})
+# Amounts are stored as 32-bit integers; no counter takes a hundred million dollars at once.
+MAX_AMOUNT = 100_000_000
 COUNTED_LINE_STATUSES = frozenset({"reserved"})
 
 
@@ -47,14 +50,19 @@ def change_due(amount: int, tendered: int | None) -> int:
 
 
 def parse_amount(value: object, field: str, *, allow_zero: bool = False) -> int:
-    """An integer amount from user input; booleans, floats with cents, negatives are refused."""
+    """An integer amount from user input, at most ``MAX_AMOUNT``; booleans, floats (cents,
+    NaN, infinities), negatives and huge numbers are refused."""
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
+        text = value.strip() if isinstance(value, str) else ""
+        # A long string is refused before int() (which would refuse past 4,300 digits with a ValueError).
+        if re.fullmatch(r"-?\d{1,18}", text):
+            value = int(text)
         else:
             raise InvalidInput(f"{field} must be a whole number", field=field)
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput(f"{field} must be {'zero or ' if allow_zero else ''}positive", field=field)
+    if value > MAX_AMOUNT:
+        raise InvalidInput(f"{field} must be at most {MAX_AMOUNT:,}", field=field)
     return value
 
 

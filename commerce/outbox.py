@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from commerce.db import utcnow
 from commerce.models import Notification
@@ -54,16 +55,19 @@ async def enqueue(*messages: Message, now: datetime | None = None) -> None:
         await Notification.bulk_create(rows, ignore_conflicts=True)
 
 
-async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease_s: int = 30) -> int:
+async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease_s: int = 30,
+                          created_at: datetime | None = None) -> Notification:
     """Queue one message already claimed by ``worker`` (which sends it right after commit, with
-    no claim round trip); if the worker dies first, the lease lapses and any worker sends it."""
-    row = await Notification.create(
+    no claim round trip and no read: the row is handed over); if the worker dies first, the
+    lease lapses and any worker sends it. A reply's ``created_at`` is when LINE issued its token
+    (the event's stamp): the token's life is counted from it."""
+    return await Notification.create(
         channel=message.channel, reply_token=message.reply_token, recipient_kind=message.recipient_kind,
         recipient=message.recipient, template=message.template, params=message.params,
         campaign_id=message.campaign_id, dedupe_key=message.dedupe_key, retry_key=uuid.uuid4(),
-        next_attempt_at=now, created_at=now, claimed_by=worker, claimed_until=now + timedelta(seconds=lease_s),
+        next_attempt_at=now, created_at=created_at or now, claimed_by=worker,
+        claimed_until=now + timedelta(seconds=lease_s),
     )
-    return row.id
 
 
 async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int = 60) -> list[Notification]:
@@ -116,6 +120,37 @@ async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_
         next_attempt_at=now + timedelta(seconds=delay_s),
         claimed_until=None,
     )
+
+
+async def reply_lost(note: Notification, worker: str, error: str, *, now: datetime, follows: bool) -> bool:
+    """A reply LINE can no longer take (its token lapsed or was refused). A buyer who added the
+    bot is told by a 1:1 push of the same answer (billed, counted like any push); otherwise the
+    row stays failed with ``untold`` in its error, listed for staff by ``untold``. True if pushed."""
+    user_id = (note.params or {}).get("user_id")
+    async with in_transaction():
+        if not await Notification.filter(id=note.id, claimed_by=worker, status="pending").update(
+            status="failed", claimed_until=None,
+            last_error=f"{'pushed 1:1' if follows and user_id else UNTOLD}: {error}"[:500],
+        ):
+            return False
+        if follows and user_id:
+            await enqueue(Message(recipient_kind="member", recipient=user_id, template="late_reply",
+                                  params={"messages": note.params.get("messages", []), "reply_id": note.id},
+                                  dedupe_key=f"late_reply:{note.id}"), now=now)
+            return True
+    return False
+
+
+UNTOLD = "untold"
+
+
+async def untold(limit: int = 100) -> list[dict[str, Any]]:
+    """Replies that never reached their buyer and could not be pushed: staff tell them."""
+    rows = await (Notification.filter(channel="reply", status="failed", last_error__startswith=UNTOLD)
+                  .order_by("-id").limit(limit))
+    return [{"id": n.id, "user_id": (n.params or {}).get("user_id"), "group": n.recipient,
+             "at": n.created_at.isoformat(), "text": "\n".join(m.get("text", "") for m in n.params.get("messages", []))}
+            for n in rows]
 
 
 async def mark_failed(nid: int, worker: str, error: str, *, now: datetime) -> None:

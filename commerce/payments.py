@@ -1,7 +1,7 @@
 """Payments: counter payments, transfer reports and their confirmation."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -12,8 +12,15 @@ from commerce.money import change_due, parse_amount, totals
 METHODS = ("cash", "card", "linepay", "jkopay", "transfer")
 
 
+REPORTS_PER_DAY = 5  # transfer reports one order takes in 24 hours
+
+
 class Overpayment(DomainError):
     code = "overpayment"
+
+
+class TooManyReports(DomainError):
+    code = "too_many_reports"
 
 
 async def balance_of(order_id: int) -> int:
@@ -54,7 +61,8 @@ async def record_payment(
 
 async def report_transfer(*, order_id: int, last5: str, amount: object, actor: str, now: datetime) -> Payment:
     """A buyer says they transferred ``amount`` from an account ending ``last5``.
-    The same report twice is recorded once."""
+    The same report twice is recorded once. A report of more than is due stands (one transfer
+    may pay several orders; the bank confirms it). Raises TooManyReports (``REPORTS_PER_DAY`` on one order within a day)."""
     if not (isinstance(last5, str) and len(last5) == 5 and last5.isdigit()):
         raise InvalidInput("last five digits of the account", field="last5")
     amount = parse_amount(amount, "amount")
@@ -67,6 +75,21 @@ async def report_transfer(*, order_id: int, last5: str, amount: object, actor: s
         )
         if existing:
             return existing
+        balance = await balance_of(order_id)
+        if await Payment.filter(order_id=order_id, method="transfer",
+                                created_at__gte=now - timedelta(days=1)).count() >= REPORTS_PER_DAY:
+            raise TooManyReports("too many transfer reports on this order today; the host checks them")
+        # Reports waiting for the bank never add up past the balance: the newest one stands (a
+        # buyer correcting a typo) and the older ones it displaces are void. A spray of reports
+        # with guessed digits then leaves one, which a bank line can match at most.
+        pending = await Payment.filter(order_id=order_id, method="transfer", status="reported").order_by("id")
+        over = sum(p.amount for p in pending) + amount - balance
+        for old in pending:
+            if over <= 0:
+                break
+            await Payment.filter(id=old.id, status="reported").update(
+                status="void", decided_at=now, reason="replaced by a newer report")
+            over -= old.amount
         return await Payment.create(
             order_id=order_id, method="transfer", amount=amount, status="reported", last5=last5,
             actor=actor, created_at=now,

@@ -1,6 +1,8 @@
 """Pick lists and daily reports."""
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -41,6 +43,23 @@ async def pick_list(campaign_id: int) -> dict[str, Any]:
         "items": [{"label": i.label, "name": i.name, "qty": per_item.get(i.id, 0)} for i in items],
         "buyers": buyers,
     }
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (``=`` ``+`` ``-`` ``@``,
+    tab, carriage return) gets a leading ``'`` (OWASP CSV injection), since buyer names are untrusted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def to_csv(rows: list[list[Any]]) -> str:
+    """Rows as CSV text, every cell made safe for spreadsheets. The one way exports write CSV."""
+    out = io.StringIO()
+    csv.writer(out).writerows([[spreadsheet_cell(c) for c in row] for row in rows])
+    return out.getvalue()
 
 
 def pick_list_rows(data: dict[str, Any]) -> list[list[str]]:

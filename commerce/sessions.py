@@ -6,11 +6,19 @@ sign-in, whichever comes first. Rows live in the database, so every process sees
 logout at once. Failed sign-ins are counted per username and per address: after
 ``MAX_FAILS_PER_USER`` (or ``MAX_FAILS_PER_ADDRESS``) failures in ``WINDOW`` the next try is
 refused until the oldest of them ages out, whatever the password.
+
+The limit holds under a burst: an attempt is written down (as a failure) *before* its
+password is checked, then the failures are counted with it included; one over the limit is
+taken back and refused without hashing. Every attempt that is checked has seen every earlier
+checked attempt's row, so at most the limit are ever checked, across processes too; within a
+process the write-and-count is serialised so a burst checks exactly the limit.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +70,32 @@ async def retry_after(username: str, address: str, *, now: datetime) -> int:
     return max(0, int(max(waits)) + (1 if max(waits) > 0 else 0))
 
 
+_claim_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _claim_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _claim_locks.get(loop)
+    if lock is None:
+        lock = _claim_locks[loop] = asyncio.Lock()
+    return lock
+
+
+async def _claim_attempt(username: str, address: str, *, now: datetime) -> int:
+    """Write this attempt down as a failure, then count: the id of its row, or TooManyAttempts
+    (the row taken back) when it makes one too many for the username or the address."""
+    async with _claim_lock():
+        row = await LoginAttempt.create(username=username, address=address, ok=False, at=now)
+        over = (len(await _fails(now, username=username)) > MAX_FAILS_PER_USER
+                or len(await _fails(now, address=address)) > MAX_FAILS_PER_ADDRESS)
+        if over:
+            await LoginAttempt.filter(id=row.id).delete()
+    if over:
+        wait = await retry_after(username, address, now=now)
+        raise TooManyAttempts("too many failed sign-ins; try again later", retry_after=max(1, wait))
+    return row.id
+
+
 async def sign_in(username: str, password: str, *, address: str, now: datetime) -> tuple[str, Session] | None:
     """(cookie token, session) for a right password; None for a wrong one.
 
@@ -71,10 +105,11 @@ async def sign_in(username: str, password: str, *, address: str, now: datetime) 
     wait = await retry_after(username, address, now=now)
     if wait:
         raise TooManyAttempts("too many failed sign-ins; try again later", retry_after=wait)
+    attempt = await _claim_attempt(username, address[:64], now=now)
     user = await check_login(username, password)
-    await LoginAttempt.create(username=username, address=address[:64], ok=user is not None, at=now)
     if user is None:
         return None
+    await LoginAttempt.filter(id=attempt).update(ok=True)
     token = secrets.token_urlsafe(32)
     row = await StaffSession.create(token_hash=_digest(token), user=user, csrf=secrets.token_urlsafe(24),
                                     created_at=now, last_seen_at=now, expires_at=now + LIFETIME)

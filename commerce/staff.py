@@ -1,8 +1,10 @@
 """Staff users (argon2 password hashes) and API tokens (stored as SHA-256 digests)."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,6 +14,20 @@ from commerce.models import ApiToken, StaffSession, StaffUser
 
 ROLES = ("cashier", "manager", "admin")
 _hasher = PasswordHasher()
+# argon2 takes tens of milliseconds of CPU and memory per call: it runs here, never on the
+# event loop, and at most this many at once (a login burst queues instead of starving webhooks).
+_ARGON2_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+
+
+async def _off_loop(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_ARGON2_POOL, fn, *args)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def role_at_least(role: str, needed: str) -> bool:
@@ -31,7 +47,7 @@ async def add_staff(username: str, password: str, role: str) -> StaffUser:
         raise InvalidInput("username is required", field="username")
     if len(password or "") < 8:
         raise InvalidInput("password needs at least 8 characters", field="password")
-    hashed = _hasher.hash(password)
+    hashed = await _off_loop(_hasher.hash, password)
     user, created = await StaffUser.get_or_create(
         username=username, defaults={"password_hash": hashed, "role": _role(role)}
     )
@@ -44,13 +60,9 @@ async def add_staff(username: str, password: str, role: str) -> StaffUser:
 async def check_login(username: str, password: str) -> StaffUser | None:
     user = await StaffUser.get_or_none(username=(username or "").strip(), active=True)
     if user is None:
-        _hasher.hash(password or "x")  # same cost for unknown users
+        await _off_loop(_hasher.hash, password or "x")  # same cost for unknown users
         return None
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        return None
-    return user
+    return user if await _off_loop(_verify, user.password_hash, password or "") else None
 
 
 def _digest(token: str) -> str:

@@ -123,27 +123,71 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
+# Routes that answer with what the printer did: a transaction must not stay open while the
+# printer is talked to (PrintQueue.print_job), so their key is claimed and answered in two
+# steps. A crash between the steps leaves the key in flight (409, then run again after
+# idempotency.IN_FLIGHT_TIMEOUT): at worst a second print job, never a second payment.
+DEVICE_ROUTES = {"/api/orders/{number}/receipt", "/api/drawer/open"}
+
+# Refusals of who is asking, not of what was asked: never stored, so they cost no row.
+NOT_STORED = {401, 403}
+
+
+def _stored(response: web.StreamResponse) -> idempotency.Replay | None:
+    """What to replay for ``response``; None for an answer that cannot be replayed."""
+    if (not isinstance(response, web.Response) or not isinstance(response.body, bytes)
+            or response.content_type != "application/json"):
+        return None
+    return idempotency.Replay(response.status, json.loads(response.body))
+
+
+def _replayed(replay: idempotency.Replay) -> web.Response:
+    response = web.json_response(replay.body, status=replay.status)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 @web.middleware
 async def idempotency_middleware(request: web.Request, handler):
-    """A write with an Idempotency-Key is done once; a retry gets the first answer."""
+    """A write with an Idempotency-Key is done once; a retry gets the first answer.
+
+    Only a signed-in caller's key is kept: auth runs first, an anonymous request goes
+    straight to its handler (401), and a 401/403 or 5xx answer is not stored. The key's
+    answer commits in the same transaction as the write (``idempotency.run_once``); the
+    body is read before that transaction opens."""
     key = request.headers.get("Idempotency-Key")
-    if not key or request.method not in WRITE_METHODS or not request.path.startswith("/api"):
+    if (not key or request.method not in WRITE_METHODS or not request.path.startswith("/api")
+            or ROLE not in request):
         return await handler(request)
     body = await request.read()
     scope = f"{request.get(ACTOR, 'anon')}:{request.method}:{request.path}"
     digest = idempotency.request_hash(request.method, request.path_qs, body)
+    route = request.match_info.route.resource
+    if route is not None and route.canonical in DEVICE_ROUTES:
+        return await _in_two_steps(request, handler, scope, key, digest)
+
+    async def work() -> tuple[web.StreamResponse, idempotency.Replay | None]:
+        response = await errors_middleware(request, handler)
+        if response.status >= 500 or response.status in NOT_STORED:
+            raise idempotency.Undo(response)  # "nothing was half-written", and no key row
+        return response, _stored(response)
+
+    answer, replayed = await idempotency.run_once(scope, key, digest, work, now=utcnow())
+    return _replayed(answer) if replayed else answer
+
+
+async def _in_two_steps(request: web.Request, handler, scope: str, key: str, digest: str) -> web.StreamResponse:
     replay = await idempotency.begin(scope, key, digest, now=utcnow())
     if replay is not None:
-        response = web.json_response(replay.body, status=replay.status)
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        return _replayed(replay)
     try:
         response = await errors_middleware(request, handler)
     except BaseException:
         await idempotency.abandon(scope, key)
         raise
-    if response.status >= 500 or not isinstance(response, web.Response) or response.body is None:
+    record = None if response.status >= 500 or response.status in NOT_STORED else _stored(response)
+    if record is None:
         await idempotency.abandon(scope, key)
-        return response
-    await idempotency.finish(scope, key, response.status, json.loads(response.body))
+    else:
+        await idempotency.finish(scope, key, record.status, record.body)
     return response

@@ -77,11 +77,17 @@ async def session_middleware(request: web.Request, handler):
     return response
 
 
-def _safe_next(value: str | None) -> str:
-    """Only a path on this site (never //host or a scheme)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+def _safe_next(value: str | None, default: str = "/counter") -> str:
+    """Only a path on this site; ``default`` when there is none or it is not one.
+
+    A local path starts with exactly one "/" and holds no backslash, whitespace or control
+    character (browsers drop tabs and newlines, so "/\\t/evil" would become "//evil", another
+    host; CR/LF would split the header)."""
+    value = (value or "").strip()
+    if (value.startswith("/") and not value.startswith(("//", "/\\")) and "\\" not in value
+            and not any(c.isspace() or not c.isprintable() for c in value)):
         return value
-    return "/counter"
+    return default
 
 
 def base_context(request: web.Request, *areas: str) -> dict[str, Any]:
@@ -117,7 +123,7 @@ def page(template: str, *, role: str = "cashier", areas: tuple[str, ...] = ()) -
         async def handler(request: web.Request) -> web.Response:
             session = request.get(SESSION)
             if session is None:
-                raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/')}")
+                raise web.HTTPSeeOther(f"/login?next={quote(request.raw_path, safe='/')}")  # raw: no spaces
             ctx = base_context(request, *areas)
             if not role_at_least(session.role, role):
                 ctx["needed_role"] = role
@@ -193,7 +199,7 @@ async def choose_lang(request: web.Request) -> web.Response:
     lang = request.match_info["lang"]
     if lang not in LANGS:
         raise web.HTTPNotFound()
-    response = web.HTTPSeeOther(_safe_next(request.query.get("next")))
+    response = web.HTTPSeeOther(_safe_next(request.query.get("next"), default="/"))
     response.set_cookie(LANG_COOKIE, lang, path="/", samesite="Lax", max_age=int(timedelta(days=400).total_seconds()))
     raise response
 

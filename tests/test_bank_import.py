@@ -12,7 +12,7 @@ from commerce.errors import InvalidInput
 from commerce.models import BankStatementLine, Payment
 from commerce.ordering import Wanted, reserve
 from commerce.orders import order_view
-from commerce.payments import report_transfer
+from commerce.payments import TooManyReports, report_transfer
 from tests.factories import a_campaign, members
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -238,3 +238,32 @@ async def test_a_file_that_is_not_a_statement_writes_nothing(orders, now):
 
     assert err.value.field == "file"
     assert await BankStatementLine.all().count() == 0
+
+
+# --- transfer-report spray (red team) -------------------------------------------------------
+
+async def test_a_spray_of_reports_on_one_order_leaves_one_standing_and_cannot_claim_anothers_line(orders, now):
+    # orders[1] owes 350. An attacker sprays reports with guessed digits, hoping one matches
+    # somebody else's 350 transfer (54321 in the statement, reported by nobody).
+    for i, guess in enumerate(("11111", "22222", "54321", "33333")):
+        await report_transfer(order_id=orders[1], last5=guess, amount=350, actor="U1", now=now + timedelta(minutes=i))
+    with pytest.raises(TooManyReports):
+        await report_transfer(order_id=orders[1], last5="44444", amount=350, actor="U1", now=now)
+        await report_transfer(order_id=orders[1], last5="55555", amount=350, actor="U1", now=now)
+
+    standing = await Payment.filter(order_id=orders[1], status="reported")
+    assert [p.last5 for p in standing] == ["44444"]
+    assert await Payment.filter(order_id=orders[1], status="void", reason="replaced by a newer report").count() == 4
+    result = await import_statement(BIG5_ROC, zone=TAIPEI, now=now)
+    assert [m["last5"] for m in result["matched"]] == []
+    assert await Payment.filter(status="confirmed").count() == 0
+
+
+async def test_a_buyer_correcting_a_typo_replaces_the_report_and_split_reports_up_to_the_balance_stand(orders, now):
+    typo = await report_transfer(order_id=orders[0], last5="12346", amount=1200, actor="U0", now=now)
+    fixed = await report_transfer(order_id=orders[0], last5="12345", amount=1200, actor="U0", now=now)
+    half = await report_transfer(order_id=orders[3], last5="11111", amount=600, actor="U3", now=now)
+    other_half = await report_transfer(order_id=orders[3], last5="22222", amount=600, actor="U3", now=now)
+
+    statuses = {p.id: p.status for p in await Payment.all()}
+    assert statuses == {typo.id: "void", fixed.id: "reported", half.id: "reported", other_half.id: "reported"}

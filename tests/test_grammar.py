@@ -58,7 +58,7 @@ def order(*lines):
     ("B+1 大", order(("B", 1, "大"))),
     ("A+1 紅色 B+2 藍色", order(("A", 1, "紅色"), ("B", 2, "藍色"))),
     ("+2 抹茶, +1 原味", order((None, 2, "抹茶"), (None, 1, "原味"))),
-    ("+1 謝謝團媽", order((None, 1, "謝謝團媽"))),
+    ("+1 謝謝團媽", order((None, 1))),  # thanks are no variant
     # `-1`, `A-1`, `取消`, `取消 A`: cancel that quantity, that label, or the whole order
     ("-1", Cancel(None, 1)),
     ("-2", Cancel(None, 2)),
@@ -90,9 +90,9 @@ def test_each_row_of_the_grammar_table_reads_as_designed(text, expected):
 
 @pytest.mark.parametrize("text", [
     "", "   ", "\n", "好", "謝謝團媽", "哈哈哈", "我也要", "請問什麼時候到貨?",
-    "我+1天就到", "我也+1", "明天+1度", "1+1=2", "2+2", "1 + 1 = 2", "3+4",
+    "我+1天就到", "明天+1度", "1+1=2", "2+2", "1 + 1 = 2", "3+4",
     "https://example.com/a+1", "http://x.tw/?q=A+1", "www.example.com/+1",
-    "A+B", "a+b=c", "C++", "++", "+-", "+1+1", "+1天就到", "+1紅色", "B+1大", "A1", "A 1",
+    "A+B", "a+b=c", "C++", "++", "+-", "+1天就到", "+1紅色", "B+1大",
     "UTC+8", "GMT +8", "+886 912 345 678", "+886912345678", "+1000", "+2026",
     "A+ 好評", "這個品質A+", "A-", "-", "B-", "-1 我不同意", "-5 度好冷", "-3°C",
     "匯款要匯到哪裡?", "已匯款了嗎", "已匯入", "轉帳 還是現金?", "paid 2 dollars",
@@ -350,7 +350,7 @@ def test_parse_direct_never_raises(text):
 
 # Letters and CJK that no rule reads as a token: no signs, digits alone, separators or
 # decorations; a single ASCII letter is allowed and must not glue onto the next token.
-word_st = st.text(alphabet="紅色藍大中小原味抹茶號MLSxlTabc恤", min_size=1, max_size=6)
+word_st = st.text(alphabet="紅色藍大中小原味抹茶號MLSxlTabc恤", min_size=1, max_size=6).filter(is_plain_word)
 line_st = st.builds(
     OrderLine,
     st.none() | st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),

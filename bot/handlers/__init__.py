@@ -95,5 +95,6 @@ _BY_KIND: dict[str, Handler] = {
     "unsend": ordering.on_unsend,
     "join": join.on_join,
     "follow": join.on_follow,
+    "unfollow": join.on_unfollow,
     "member_joined": join.on_member_joined,
 }

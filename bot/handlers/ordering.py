@@ -12,12 +12,12 @@ from tortoise.transactions import in_transaction
 
 from bot.events import BotContext, Incoming
 from bot.grammar import (
-    Cancel, ItemRef, Malformed, Order, Problem, UnknownLabel, WhichItem, parse_group,
-    resolve_items,
+    Cancel, ItemRef, Malformed, Order, Problem, UnknownLabel, WhichItem, normalize, order_fits,
+    parse_group, resolve_items,
 )
 from bot.handlers.lookup import (
     Choice, actor, buyer, choose_campaign, closes_soon, item_dicts, items_of,
-    known_member, reply,
+    known_member, latest_campaign, open_campaigns, quoted_campaign, reply,
 )
 from bot.messages import (
     active_lines, booked_line, campaign_list, clean, clock, item_menu, item_name, order_summary, t,
@@ -35,7 +35,10 @@ ACTIVE = ("reserved", "waitlisted")
 # --- +1 --------------------------------------------------------------------------------------
 
 async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[dict]:
-    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+    order = await _with_code(order, incoming, ctx)
+    choice = await _campaign_for(order, incoming, ctx)
+    if isinstance(choice, list):
+        return choice
     if choice.campaign is None:
         return _no_campaign(choice, incoming, ctx, answer_when_none=True)
     if not incoming.user_id:
@@ -79,6 +82,53 @@ async def _confirmation(booking: Booking, name: str, campaign: Campaign,
         lines.append(t(locale, "waitlist_note"))
     lines += _closing_note(campaign, ctx)
     return "\n".join(lines)
+
+
+async def _with_code(order: Order, incoming: Incoming, ctx: BotContext) -> Order:
+    """A code shaped like two order tokens ("Z9Z9 A+1") is read as tokens by the parser: when
+    it is the code of one of the group's open campaigns, read the order without it."""
+    if order.code is not None:
+        return order
+    chunks = normalize(incoming.text).split(" ")
+    if not any(len(c) == 4 and c.isascii() and c.isalnum() for c in chunks):
+        return order
+    for campaign in await open_campaigns(incoming.group_id or "", ctx.now):
+        if campaign.code in chunks:
+            rest = " ".join(c for c in chunks if c != campaign.code)
+            again = parse_group(rest)
+            if isinstance(again, Order):
+                return Order(again.lines, code=campaign.code)
+    return order
+
+
+async def _campaign_for(order: Order, incoming: Incoming, ctx: BotContext) -> Choice | list[dict]:
+    """DESIGN.md, Chat grammar: the campaign whose code the order names (`XCSA +1`), else the
+    quoted one, else the group's only open one, else the one open campaign whose items the
+    order names (a label only it has, `D+1`; an item name, `芒果乾+1`). A code that matches none
+    of the group's campaigns is answered with the open ones (a list of replies)."""
+    group = incoming.group_id or ""
+    if order.code is not None:
+        coded = await Campaign.filter(groups__group__line_group_id=group, code=order.code).first()
+        if coded is not None:
+            return Choice(campaign=coded)
+        found = await open_campaigns(group, ctx.now)
+        if found:
+            return reply(incoming, t(ctx.locale, "unknown_code", code=clean(order.code, 12),
+                                     campaigns=campaign_list((c.code, c.title) for c in found)))
+        return Choice(last=await latest_campaign(group))
+    quoted = await quoted_campaign(group, incoming.quoted_message_id)
+    if quoted is not None:
+        return Choice(campaign=quoted)
+    found = await open_campaigns(group, ctx.now)
+    if len(found) == 1:
+        return Choice(campaign=found[0])
+    if not found:
+        return Choice(last=await latest_campaign(group))
+    fitting = [c for c in found
+               if order_fits(order, [ItemRef(i.label, i.name) for i in await items_of(c.id)])]
+    if len(fitting) == 1:
+        return Choice(campaign=fitting[0])
+    return Choice(several=tuple(found))
 
 
 def _closing_note(campaign: Campaign, ctx: BotContext) -> list[str]:
@@ -183,7 +233,13 @@ async def on_malformed(intent: Malformed, incoming: Incoming, ctx: BotContext) -
     choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
     if choice.campaign is None and not choice.several:
         return []
-    return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
+    return reply(incoming, malformed_text(intent, ctx.locale))
+
+
+def malformed_text(intent: Malformed, locale: str) -> str:
+    """The hint for a message that reads as an order or a report but cannot be booked."""
+    return t(locale, f"malformed_{intent.reason}",
+             choices=t(locale, "choices_or").join(clean(c, 12) for c in intent.choices))
 
 
 # --- edited and unsent messages -----------------------------------------------------------
@@ -209,7 +265,7 @@ async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
         return await on_order(intent, incoming, ctx) if isinstance(intent, Order) else []
     campaign = await Campaign.get(id=old[0].item.campaign_id)
     if isinstance(intent, Malformed):
-        return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
+        return reply(incoming, malformed_text(intent, ctx.locale))
     items = await items_of(campaign.id)
     wanted: dict[str, int] = defaultdict(int)
     notes: dict[str, str] = {}

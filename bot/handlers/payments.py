@@ -7,7 +7,8 @@ campaign (in a group), else the group's campaigns, else (1:1) any. Commerce reco
 from __future__ import annotations
 
 from bot.events import BotContext, Incoming
-from bot.grammar import Malformed, TransferReport
+from bot.grammar import ORDER_PROBLEMS, Malformed, TransferReport
+from bot.handlers import ordering
 from bot.handlers.lookup import actor, known_member, latest_campaign, quoted_campaign, reply
 from bot.messages import t
 from commerce.errors import DomainError
@@ -34,9 +35,11 @@ async def on_transfer(report: TransferReport, incoming: Incoming, ctx: BotContex
 
 
 async def on_malformed(intent: Malformed, incoming: Incoming, ctx: BotContext) -> list[dict]:
+    if intent.reason in ORDER_PROBLEMS:  # an order's problem routed here: ordering answers it
+        return await ordering.on_malformed(intent, incoming, ctx)
     if await _group_without_campaigns(incoming):
         return []
-    return reply(incoming, t(ctx.locale, f"malformed_{intent.reason}"))
+    return reply(incoming, ordering.malformed_text(intent, ctx.locale))
 
 
 async def _group_without_campaigns(incoming: Incoming) -> bool:

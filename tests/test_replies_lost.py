@@ -1,0 +1,99 @@
+"""When a reply can no longer reach the buyer (LINE was down past the token's life, or the
+token was refused), the buyer still learns the order was taken: a 1:1 push to a friend of
+the bot, else the answer is listed for staff. Names missed while LINE was away are fetched later."""
+from commerce import outbox
+from commerce.campaigns import ItemSpec
+from commerce.db import utcnow
+from commerce.models import Member, Notification, OrderLine
+from plusone.app import BOT
+from tests.factories import a_campaign
+from tests.fake_line import GROUP_ID, follow_event, new_reply_token, text_event
+from tests.line_app import eventually, line_app, post_events, settled
+
+
+def ms(at) -> int:
+    return int(at.timestamp() * 1000)
+
+
+async def test_replies_that_lapse_while_line_is_down_reach_friends_by_push_and_staff_for_the_rest(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await post_events(client, [follow_event("Ufriend")])
+    await eventually(lambda: Member.exists(line_user_id="Ufriend", follows=True), bool)
+    await settled()
+    fake_line.set_profile("Ufriend", "小美")
+    fake_line.set_profile("Ustranger", "阿明")
+
+    await fake_line.down()
+    # Stamped 58 s ago: their reply tokens lapse two seconds from now, while LINE is still down.
+    stamp = ms(utcnow()) - 58_000
+    await post_events(client, [text_event("+1", user_id="Ufriend", timestamp=stamp),
+                               text_event("+2", user_id="Ustranger", timestamp=stamp + 1)])
+    await eventually(lambda: OrderLine.all().count(), lambda n: n == 2)
+    await eventually(lambda: Notification.filter(channel="reply", status="failed").count(), lambda n: n == 2,
+                     timeout=30)
+    await fake_line.up()
+    await settled(timeout=60)
+
+    assert len(fake_line.replies) == 1  # the greeting on follow; both order replies lapsed
+    late = [p for p in fake_line.pushes if p.body["to"] == "Ufriend"]
+    assert len(late) == 1
+    assert "稍早的回覆沒能即時送出" in late[0].messages[0]["text"]
+    assert "草莓大福" in late[0].messages[0]["text"]
+    assert not [p for p in fake_line.pushes if p.body["to"] in ("Ustranger", GROUP_ID)]
+    pushed = await Notification.get(template="late_reply")
+    assert (pushed.status, pushed.billed) == ("sent", 1)
+    untold = await outbox.untold()
+    assert [u["user_id"] for u in untold] == ["Ustranger"]
+    assert "草莓大福" in untold[0]["text"]
+
+
+async def test_a_refused_reply_token_tells_the_friend_by_push_once(aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await post_events(client, [follow_event("Ufriend")])
+    await settled()
+    token = new_reply_token()
+    fake_line.spend_reply_token(token)
+
+    await post_events(client, [text_event("+1", user_id="Ufriend", reply_token=token)])
+    await settled()
+
+    assert len([p for p in fake_line.pushes if p.body["to"] == "Ufriend"]) == 1
+    assert await outbox.untold() == []
+
+
+async def test_after_unfollowing_a_buyer_is_no_longer_pushed(aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await post_events(client, [follow_event("Ufriend")])
+    await settled()
+    unfollow = follow_event("Ufriend")
+    unfollow["type"] = "unfollow"
+    del unfollow["replyToken"]
+    await post_events(client, [unfollow])
+    await eventually(lambda: Member.exists(line_user_id="Ufriend", follows=False), bool)
+    token = new_reply_token()
+    fake_line.spend_reply_token(token)
+
+    await post_events(client, [text_event("+1", user_id="Ufriend", reply_token=token)])
+    await settled()
+
+    assert not [p for p in fake_line.pushes if p.body["to"] == "Ufriend"]
+    assert [u["user_id"] for u in await outbox.untold()] == ["Ufriend"]
+
+
+async def test_a_buyer_first_seen_while_profiles_fail_is_named_by_a_later_sweep(aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    fake_line.set_profile("Unew", None)  # the profile API answers 404 for now
+    await post_events(client, [text_event("+1", user_id="Unew")])
+    await settled()
+    assert (await Member.get(line_user_id="Unew")).display_name == ""
+
+    fake_line.set_profile("Unew", "小芳")
+    found = await client.app[BOT].refresh_names()
+
+    assert found == 2  # the host (created by the campaign, never seen in chat) gets a name too
+    assert (await Member.get(line_user_id="Unew")).display_name == "小芳"
