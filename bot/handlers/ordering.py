@@ -86,14 +86,14 @@ async def _confirmation(booking: Booking, name: str, campaign: Campaign,
 
 async def _with_code(order: Order, incoming: Incoming, ctx: BotContext) -> Order:
     """A code shaped like two order tokens ("Z9Z9 A+1") is read as tokens by the parser: when
-    it is the code of one of the group's open campaigns, read the order without it."""
+    it is the code of one of the group's campaigns, read the order without it."""
     if order.code is not None:
         return order
     chunks = normalize(incoming.text).split(" ")
     if not any(len(c) == 4 and c.isascii() and c.isalnum() for c in chunks):
         return order
-    for campaign in await open_campaigns(incoming.group_id or "", ctx.now):
-        if campaign.code in chunks:
+    for campaign in await Campaign.filter(groups__group__line_group_id=incoming.group_id or "",
+                                          code__in=chunks):
             rest = " ".join(c for c in chunks if c != campaign.code)
             again = parse_group(rest)
             if isinstance(again, Order):
