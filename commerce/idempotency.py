@@ -7,9 +7,10 @@ the write for the first time. The unique (scope, key) constraint is the arbiter 
 concurrent duplicates, in one process or several: the second one's insert waits until the
 first one's transaction ends, then replays its answer.
 
-``begin``/``finish``/``abandon`` are the two-step form for work that must not hold a
-transaction open (it talks to a device): between them the key is "in flight" (409), and a
-first request that died leaves it so for ``IN_FLIGHT_TIMEOUT``.
+Work that talks to a device commits only its job with the key and talks to the device
+after the commit (see ``pickup_counter.api.after_write``). A key row without an answer is
+only ever seen inside its own transaction; one left by an older version is taken over
+after ``IN_FLIGHT_TIMEOUT``.
 """
 from __future__ import annotations
 
@@ -92,8 +93,7 @@ async def run_once(
     and ``record`` (the status and JSON body to replay) is stored in that same transaction.
     ``record`` None keeps work's writes but not the key; raising ``Undo`` rolls back both.
     A key already answered returns ``(Replay, True)`` without running ``work``. Raises
-    KeyInUse (nothing written) for a key used for a different request or still in flight
-    in the two-step form; whatever ``work`` raises rolls everything back and propagates."""
+    KeyInUse (nothing written) for a key used for a different request; whatever ``work`` raises rolls everything back and propagates."""
     try:
         async with in_transaction():
             replay = await begin(scope, key, digest, now=now)

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 from datetime import date, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -123,11 +124,33 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
-# Routes that answer with what the printer did: a transaction must not stay open while the
-# printer is talked to (PrintQueue.print_job), so their key is claimed and answered in two
-# steps. A crash between the steps leaves the key in flight (409, then run again after
-# idempotency.IN_FLIGHT_TIMEOUT): at worst a second print job, never a second payment.
-DEVICE_ROUTES = {"/api/orders/{number}/receipt", "/api/drawer/open"}
+# Routes that answer with what a device did. Their write (the print job) commits with the
+# key; the device is talked to after the commit, never inside a transaction
+# (PrintQueue.print_job). The stored answer names the job, and every answer, a replay
+# included, reports the job as it stands: a retry after a crash prints nothing twice.
+Finisher = Callable[[web.Request, int], Awaitable[web.Response]]
+_FINISHERS: dict[str, Finisher] = {}
+_THEN = web.RequestKey("then", object)
+_KEYED = web.RequestKey("keyed", bool)
+
+
+def device_answer(path: str) -> Callable[[Finisher], Finisher]:
+    """Register how route ``path`` answers once its job is committed: ``finish(request, job_id)``."""
+    def register(finish: Finisher) -> Finisher:
+        _FINISHERS[path] = finish
+        return finish
+    return register
+
+
+async def after_write(request: web.Request, job_id: int) -> web.Response:
+    """A device route's answer for the job it just queued: at once without a key; with one,
+    after the key's transaction commits (the middleware calls the route's finisher)."""
+    finish = _FINISHERS[request.match_info.route.resource.canonical]
+    if not request.get(_KEYED):
+        return await finish(request, job_id)
+    request[_THEN] = job_id
+    return json_response({"job": job_id}, status=202)  # what the key stores, never shown
+
 
 # Refusals of who is asking, not of what was asked: never stored, so they cost no row.
 NOT_STORED = {401, 403}
@@ -162,9 +185,7 @@ async def idempotency_middleware(request: web.Request, handler):
     body = await request.read()
     scope = f"{request.get(ACTOR, 'anon')}:{request.method}:{request.path}"
     digest = idempotency.request_hash(request.method, request.path_qs, body)
-    route = request.match_info.route.resource
-    if route is not None and route.canonical in DEVICE_ROUTES:
-        return await _in_two_steps(request, handler, scope, key, digest)
+    request[_KEYED] = True
 
     async def work() -> tuple[web.StreamResponse, idempotency.Replay | None]:
         response = await errors_middleware(request, handler)
@@ -173,21 +194,12 @@ async def idempotency_middleware(request: web.Request, handler):
         return response, _stored(response)
 
     answer, replayed = await idempotency.run_once(scope, key, digest, work, now=utcnow())
+    route = request.match_info.route.resource
+    finish = _FINISHERS.get(route.canonical) if route is not None else None
+    if finish is not None and replayed and isinstance(answer.body, dict) and "job" in answer.body:
+        response = await finish(request, answer.body["job"])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    if finish is not None and _THEN in request:
+        return await finish(request, request[_THEN])
     return _replayed(answer) if replayed else answer
-
-
-async def _in_two_steps(request: web.Request, handler, scope: str, key: str, digest: str) -> web.StreamResponse:
-    replay = await idempotency.begin(scope, key, digest, now=utcnow())
-    if replay is not None:
-        return _replayed(replay)
-    try:
-        response = await errors_middleware(request, handler)
-    except BaseException:
-        await idempotency.abandon(scope, key)
-        raise
-    record = None if response.status >= 500 or response.status in NOT_STORED else _stored(response)
-    if record is None:
-        await idempotency.abandon(scope, key)
-    else:
-        await idempotency.finish(scope, key, record.status, record.body)
-    return response

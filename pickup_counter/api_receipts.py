@@ -11,7 +11,9 @@ from commerce.models import PrintJob
 from commerce.orders import parse_number
 from devices.print_queue import PrintQueue, enqueue_drawer, enqueue_receipt, job_result
 from devices.qr import qr_png
-from pickup_counter.api import actor, json_response, optional_json_body, path_int, require
+from pickup_counter.api import (
+    actor, after_write, device_answer, json_response, optional_json_body, path_int, require,
+)
 
 routes = web.RouteTableDef()
 PRINT_QUEUE = web.AppKey("print_queue", PrintQueue)
@@ -31,7 +33,12 @@ async def print_receipt(request: web.Request) -> web.Response:
     order_id = parse_number(request.match_info["number"])
     job = await enqueue_receipt(order_id, actor=actor(request), is_copy=copy, open_drawer=drawer and not copy,
                                 now=utcnow())
-    job = await request.app[PRINT_QUEUE].print_job(job.id)
+    return await after_write(request, job.id)
+
+
+@device_answer("/api/orders/{number}/receipt")
+async def _receipt_tried(request: web.Request, job_id: int) -> web.Response:
+    job = await request.app[PRINT_QUEUE].print_job(job_id)
     return json_response(job_result(job), status=201)
 
 
@@ -47,7 +54,12 @@ async def open_drawer(request: web.Request) -> web.Response:
     the drawer is never opened later by the retry loop."""
     require(request, "cashier")
     job = await enqueue_drawer(actor=actor(request), now=utcnow())
-    job = await request.app[PRINT_QUEUE].print_job(job.id)
+    return await after_write(request, job.id)
+
+
+@device_answer("/api/drawer/open")
+async def _drawer_tried(request: web.Request, job_id: int) -> web.Response:
+    job = await request.app[PRINT_QUEUE].print_job(job_id)
     if job.status != "printed":
         raise DrawerNotOpened(f"the drawer did not open: {job.last_error or job.status}", job=job_result(job))
     return json_response(job_result(job), status=201)

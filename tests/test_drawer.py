@@ -150,3 +150,23 @@ async def test_the_drawer_route_is_in_the_openapi_document(client):
     doc = await (await client.get("/api/openapi.json")).json()
 
     assert "post" in doc["paths"]["/api/drawer/open"]
+
+
+async def test_a_keyed_receipt_retried_after_the_printer_came_back_is_the_same_job_printed_once(client, printer):
+    buyer = await upsert_member("Ubuyer", "小美")
+    opened = await (await client.post("/api/campaigns", json=CAMPAIGN, headers=await bearer("manager"))).json()
+    booking = await reserve(campaign_id=opened["id"], member_id=buyer.id, wanted=[Wanted("A", 1)], now=utcnow())
+    headers = await bearer("cashier") | {"Idempotency-Key": "receipt-off"}
+
+    first = await client.post(f"/api/orders/{booking.order_id}/receipt", headers=headers)
+    await printer.start()
+    again = await client.post(f"/api/orders/{booking.order_id}/receipt", headers=headers)
+
+    one, two = await first.json(), await again.json()
+    assert first.status == again.status == 201
+    assert one["status"] == "queued" and one["error"]
+    assert two["id"] == one["id"] and again.headers.get("Idempotent-Replayed") == "true"
+    assert two["status"] in {"printed", "queued"}  # the retry loop may hold it this very moment
+    assert len(await printer.received(1)) == 1
+    assert await PrintJob.filter(kind="receipt").count() == 1
+    assert (await PrintJob.get(id=one["id"])).status == "printed"

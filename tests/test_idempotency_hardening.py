@@ -8,12 +8,13 @@ import pytest
 
 from commerce.campaigns import ItemSpec
 from commerce.members import upsert_member
-from commerce.models import IdempotencyKey, Payment
+from commerce.models import IdempotencyKey, Payment, PrintJob
 from commerce.ordering import Wanted, reserve
 from commerce.staff import create_token
 from tests.api_helpers import CAMPAIGN, assert_error, bearer, free_port, signed_in
 from tests.conftest import BACKEND
 from tests.factories import a_campaign
+from tests.fake_printer import FakePrinter
 from tests.line_app import serve_line_mode
 
 PRICE = 100_000  # an order big enough that a doubled payment is not refused as an overpayment
@@ -169,6 +170,50 @@ async def test_payments_cut_off_by_a_sigkill_are_recorded_once_per_key_when_retr
         assert sum(await Payment.filter(order_id=order_id).values_list("amount", flat=True)) == expected
     assert await IdempotencyKey.filter(status=201).count() == len(keys)
     assert await IdempotencyKey.all().count() == len(keys)
+
+
+class HangingPrinter(FakePrinter):
+    """A printer that takes the connection and never finishes reading it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connected = asyncio.Event()
+
+    async def _on_connect(self, reader, writer) -> None:
+        self.connected.set()
+        self.jobs.append(await reader.read())
+        writer.close()
+
+
+async def test_a_receipt_cut_off_by_a_sigkill_while_printing_is_one_job_when_retried(db, fake_line, live_now):
+    (order_id,) = await open_orders(live_now, 1)
+    token = await create_token("cashier", "crash-receipt")
+    printer = HangingPrinter()
+    await printer.start()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/orders/{order_id}/receipt"
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "receipt-crash"}
+    server = await serve_line_mode(db, fake_line, port, PLUSONE_PRINTER=f"tcp://127.0.0.1:{printer.port}")
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+            first = asyncio.create_task(session.post(url, headers=headers))
+            await asyncio.wait_for(printer.connected.wait(), 10)  # the job is committed, the printer is talking
+            server.send_signal(signal.SIGKILL)
+            await server.wait()
+            with pytest.raises(aiohttp.ClientError):
+                await first
+            server = await serve_line_mode(db, fake_line, port, PLUSONE_PRINTER=f"tcp://127.0.0.1:{printer.port}")
+            async with session.post(url, headers=headers) as resp:
+                status, body = resp.status, await resp.json()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        await server.wait()
+        await printer.stop()
+
+    (job,) = await PrintJob.all()
+    assert status == 201 and body["id"] == job.id  # the retry reports the job it started, not a new one
+    assert body["status"] == "queued"  # its dead worker's claim lapses, then the retry loop prints it
+    assert (await IdempotencyKey.get(key="receipt-crash")).status == 202
 
 
 # --- several processes on one PostgreSQL database ---------------------------------------------
