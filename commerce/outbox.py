@@ -17,7 +17,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from commerce.db import utcnow
-from commerce.models import Notification
+from commerce.models import LineGroup, Member, Notification
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,18 @@ UNTOLD = "untold"
 
 
 async def untold(limit: int = 100) -> list[dict[str, Any]]:
-    """Replies that never reached their buyer and could not be pushed: staff tell them."""
+    """Replies that never reached their buyer and could not be pushed, newest first, with
+    the buyer's and the group's names where the bot knows them: staff tell these buyers."""
     rows = await (Notification.filter(channel="reply", status="failed", last_error__startswith=UNTOLD)
                   .order_by("-id").limit(limit))
-    return [{"id": n.id, "user_id": (n.params or {}).get("user_id"), "group": n.recipient,
-             "at": n.created_at.isoformat(), "text": "\n".join(m.get("text", "") for m in n.params.get("messages", []))}
+    users = list({(n.params or {}).get("user_id") for n in rows} - {None})
+    names = dict(await Member.filter(line_user_id__in=users).values_list("line_user_id", "display_name"))
+    groups = dict(await LineGroup.filter(line_group_id__in=list({n.recipient for n in rows}))
+                  .values_list("line_group_id", "name"))
+    return [{"id": n.id, "user_id": (n.params or {}).get("user_id"),
+             "name": names.get((n.params or {}).get("user_id")) or "",
+             "group": n.recipient, "group_name": groups.get(n.recipient) or "", "at": n.created_at,
+             "text": "\n".join(m.get("text", "") for m in n.params.get("messages", []))}
             for n in rows]
 
 

@@ -1,4 +1,5 @@
-"""The manager pages under /manager: campaigns, orders, pick list, transfers, bank import, report.
+"""The manager pages under /manager: campaigns, orders, pick list, transfers, bank import, report,
+undelivered replies.
 
 Reading pages render on the server from the commerce services the API uses (Jinja2
 autoescape: buyer names are untrusted text). Every write goes from the page's script
@@ -86,6 +87,14 @@ async def picklist_page(request: web.Request) -> dict[str, Any]:
 async def transfers_page(request: web.Request) -> dict[str, Any]:
     return {"transfers": await bank_import.list_transfers("reported"), "window_days": bank_import.WINDOW_DAYS,
             "zone_name": _zone_key(request)}
+
+
+@routes.get("/manager/replies")
+@page("manager_replies.html", **MANAGER)
+async def replies_page(request: web.Request) -> dict[str, Any]:
+    """Answers the bot could not deliver (the reply token lapsed and the buyer has not added
+    the bot, so no 1:1 push): staff tell these buyers their order was taken."""
+    return {"untold": await outbox.untold(), "zone_name": _zone_key(request)}
 
 
 def _chart(by_method: dict[str, int]) -> list[dict[str, Any]]:

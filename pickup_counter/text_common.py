@@ -6,6 +6,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.campaigns": ("團購活動", "Campaigns"),
     "nav.transfers": ("轉帳對帳", "Transfers"),
     "nav.reports": ("日報表", "Daily report"),
+    "nav.replies": ("未送達回覆", "Undelivered replies"),
     "nav.logout": ("登出", "Sign out"),
     "nav.pushes": ("本月推播 {n} 則", "{n} pushes this month"),
     "nav.lang": ("English", "中文"),

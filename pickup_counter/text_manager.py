@@ -114,6 +114,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.pick.packed": ("已包好", "Packed"),
     # transfers and the bank statement import
     "mgr.transfers.title": ("轉帳對帳", "Transfers"),
+    "mgr.replies.title": ("未送達的回覆", "Undelivered replies"),
+    "mgr.replies.hint": ("LINE 當時無法送出這些回覆，買家也沒有加機器人好友，所以收不到補發的訊息。請在群組裡告訴他們訂單已收到。",
+                         "LINE could not deliver these replies in time, and these buyers have not added the bot,"
+                         " so no late message reached them. Tell them in the group that their order was taken."),
+    "mgr.replies.none": ("每則回覆都已送達。", "Every reply was delivered."),
+    "mgr.replies.when": ("時間", "When"),
+    "mgr.replies.buyer": ("買家", "Buyer"),
+    "mgr.replies.group": ("群組", "Group"),
+    "mgr.replies.text": ("機器人的回覆", "The bot's answer"),
     "mgr.transfers.waiting": ("買家回報、待確認的轉帳", "Transfers reported in chat, to confirm"),
     "mgr.transfers.hint": ("對照網銀或存摺確認入帳；查無此筆就作廢並寫下原因。",
                            "Check your bank: confirm what arrived; void what never did, saying why."),

@@ -6,6 +6,7 @@ from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
 from commerce.models import Member, Notification, OrderLine
 from plusone.app import BOT
+from tests.api_helpers import signed_in
 from tests.factories import a_campaign
 from tests.fake_line import GROUP_ID, follow_event, new_reply_token, text_event
 from tests.line_app import eventually, line_app, post_events, settled
@@ -47,6 +48,11 @@ async def test_replies_that_lapse_while_line_is_down_reach_friends_by_push_and_s
     untold = await outbox.untold()
     assert [u["user_id"] for u in untold] == ["Ustranger"]
     assert "草莓大福" in untold[0]["text"]
+    await signed_in(client, "manager", page="/manager/replies")
+    page = await (await client.get("/manager/replies")).text()
+    shown = page[page.index('id="untold"'):]
+    assert shown.count('class="untold-reply"') == 1 and "Ustranger" in shown and "草莓大福" in shown
+    assert "Ufriend" not in shown  # told by the late push
 
 
 async def test_a_refused_reply_token_tells_the_friend_by_push_once(aiohttp_client, db_url, fake_line):
@@ -62,6 +68,8 @@ async def test_a_refused_reply_token_tells_the_friend_by_push_once(aiohttp_clien
 
     assert len([p for p in fake_line.pushes if p.body["to"] == "Ufriend"]) == 1
     assert await outbox.untold() == []
+    await signed_in(client, "manager", page="/manager/replies")
+    assert 'id="untold-none"' in await (await client.get("/manager/replies")).text()
 
 
 async def test_after_unfollowing_a_buyer_is_no_longer_pushed(aiohttp_client, db_url, fake_line):
