@@ -1,6 +1,12 @@
 """When a reply can no longer reach the buyer (LINE was down past the token's life, or the
 token was refused), the buyer still learns the order was taken: a 1:1 push to a friend of
 the bot, else the answer is listed for staff. Names missed while LINE was away are fetched later."""
+import asyncio
+import contextlib
+import sqlite3
+
+import asyncpg
+
 from commerce import outbox
 from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
@@ -105,3 +111,46 @@ async def test_a_buyer_first_seen_while_profiles_fail_is_named_by_a_later_sweep(
 
     assert found == 2  # the host (created by the campaign, never seen in chat) gets a name too
     assert (await Member.get(line_user_id="Unew")).display_name == "小芳"
+
+
+@contextlib.asynccontextmanager
+async def database_away(db_url: str):
+    """While inside, the app's writes wait: another connection holds the database's write
+    lock (SQLite) or the queue tables' exclusive lock (PostgreSQL)."""
+    if db_url.startswith("sqlite://"):
+        conn = sqlite3.connect(db_url[len("sqlite://"):].split("?")[0], isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    conn = await asyncpg.connect(db_url)
+    tx = conn.transaction()
+    await tx.start()
+    await conn.execute("LOCK TABLE inbound_events, notifications IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        await tx.rollback()
+        await conn.close()
+
+
+async def test_replies_of_events_taken_just_before_the_database_went_away_reach_every_buyer_once(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    events = [text_event("+1", user_id=f"Ubuyer{i:02d}") for i in range(20)]
+
+    assert (await post_events(client, events)).status == 200  # stored; applied after the reorder window
+    async with database_away(db_url):
+        await asyncio.sleep(8)
+    await eventually(lambda: len(fake_line.replies), lambda n: n >= 20, timeout=30)
+    await settled()
+
+    assert sorted(r.body["replyToken"] for r in fake_line.replies) == sorted(e["replyToken"] for e in events)
+    assert fake_line.pushes == []  # no late pushes: every token was still good
+    assert await OrderLine.all().count() == 20
+    replies = await Notification.filter(channel="reply").values_list("status", flat=True)
+    assert replies == ["sent"] * 20
