@@ -693,3 +693,37 @@ def format_transfer(report: TransferReport) -> str:
     if not re.fullmatch(r"[0-9]{5}", report.last5) or report.amount <= 0:
         raise ValueError(f"not a valid transfer report: {report!r}")
     return f"已匯款 {report.last5} ${report.amount:,}"
+
+
+# --- answers to the bot's own questions -------------------------------------------------------
+
+_ANSWER_FILLER = re.compile(r"^(?:我要|要|選|是|第)|(?:號|个|個|團|的|那個|那團|謝謝|感謝|喔|哦|唷|吧)$")
+MAX_ANSWER_CHARS = 30
+
+
+def pick_answer(text: str, options: Sequence[tuple[str, str]]) -> int | None:
+    """Which of `options` ((key, name) pairs, as the bot listed them) a buyer's answer to
+    "which one?" picks: its number in the list (`2`), its key (`XCSA`, `b`), or the one
+    name that holds the answer (two characters at least) or is held by it (`芒果`, `我要芒果乾`);
+    None when the answer picks none or several. Pure; never raises."""
+    if not isinstance(text, str) or _too_long(text) or len(text) > MAX_ANSWER_CHARS:
+        return None
+    answer = _undecorate(normalize(text))
+    for _ in range(3):  # "我要B的" -> "B"
+        trimmed = _ANSWER_FILLER.sub("", answer).strip()
+        if trimmed == answer:
+            break
+        answer = trimmed
+    if not answer:
+        return None
+    if answer.isascii() and answer.isdigit():
+        index = int(answer) - 1
+        return index if 0 <= index < len(options) else None
+    keys = [i for i, (key, _) in enumerate(options) if key.casefold() == answer.casefold()]
+    if len(keys) == 1:
+        return keys[0]
+    folded = answer.casefold()
+    named = [i for i, (_, name) in enumerate(options)
+             if name and ((len(folded) >= 2 and folded in name.casefold())
+                          or (len(name) >= 2 and name.casefold() in folded))]
+    return named[0] if len(named) == 1 else None

@@ -267,7 +267,7 @@ class InboundWorker:
                             replies.append(await outbox.enqueue_claimed(outbox.Message(
                                 channel="reply", reply_token=token, recipient_kind="reply",
                                 recipient=source.get("groupId") or source.get("userId") or "",
-                                template="reply",
+                                template=outbox.QUESTION if any(m.get("_asks") for m in messages) else "reply",
                                 params={"messages": messages[:5], "user_id": source.get("userId")},
                             ), self.reply_worker, now=at, created_at=stamped_at(stamp)))
                 except Exception as exc:

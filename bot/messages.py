@@ -49,13 +49,15 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "campaign_closed": ("「{title}」已結單，無法再下單或更改囉。",
                         "“{title}” is closed: orders can no longer be placed or changed."),
     "no_open_campaign": ("這個群組目前沒有進行中的團購。", "There is no open group buy in this group."),
-    "which_campaign": ("這個群組有幾團同時進行：\n{campaigns}\n請長按該團的公告，選「回覆」後再輸入。",
+    "which_campaign": ("這個群組有幾團同時進行：\n{campaigns}\n請回覆這則訊息輸入團號（例如 {code}），"
+                       "或長按該團的公告，選「回覆」後再輸入。",
                        "Several group buys are open here:\n{campaigns}\n"
-                       "Reply to the announcement of the one you mean."),
+                       "Reply to this message with the code (e.g. {code}), or reply to the announcement of the one"
+                       " you mean."),
     "unknown_code": ("這個群組沒有團號 {code} 的團購。進行中的有：\n{campaigns}",
                      "No group buy here has the code {code}. Open now:\n{campaigns}"),
-    "which_item": ("要哪一項呢？請加上代號，例如 {example}\n{items}",
-                   "Which item? Add its label, e.g. {example}\n{items}"),
+    "which_item": ("要哪一項呢？請回覆這則訊息輸入代號，或重新輸入，例如 {example}\n{items}",
+                   "Which item? Reply to this message with its label, or write e.g. {example}\n{items}"),
     "unknown_label": ("這團沒有 {label} 喔，可選：\n{items}", "There is no item {label}. Choose from:\n{items}"),
     "over_limit": ("{item} 每人限購 {limit} 份（您已訂 {held} 份），這次沒有登記。",
                    "{item} is limited to {limit} per buyer (you have {held}); nothing was booked."),

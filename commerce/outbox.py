@@ -164,3 +164,20 @@ async def mark_failed(nid: int, worker: str, error: str, *, now: datetime) -> No
     await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
         status="failed", last_error=error[:500], claimed_until=None
     )
+
+
+QUESTION = "question"  # the template of a reply that asks the buyer something (its params say what)
+
+
+async def asked(group: str, message_id: str, *, since: datetime) -> dict[str, Any] | None:
+    """What the bot asked in ``group`` by the message ``message_id`` (sent since ``since``):
+    the ``_asks`` of that bubble, or None when that message is not one of its questions."""
+    rows = await Notification.filter(channel="reply", template=QUESTION, recipient=group, status="sent",
+                                     created_at__gte=since).order_by("-id").limit(200)
+    for row in rows:
+        ids = row.sent_message_ids or []
+        if message_id in ids:
+            messages = (row.params or {}).get("messages", [])
+            index = ids.index(message_id)
+            return messages[index].get("_asks") if index < len(messages) else None
+    return None

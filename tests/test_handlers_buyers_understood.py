@@ -44,7 +44,7 @@ async def test_a_label_every_open_campaign_has_asks_which_and_books_nothing(db, 
 
     assert texts_of(replies) == [
         f"這個群組有幾團同時進行：\n・{sweets.code} 大福\n・{snacks.code} 果乾\n"
-        "請長按該團的公告，選「回覆」後再輸入。"]
+        f"請回覆這則訊息輸入團號（例如 {sweets.code}），或長按該團的公告，選「回覆」後再輸入。"]
     assert await row_counts() == before
 
 

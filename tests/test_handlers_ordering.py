@@ -71,7 +71,7 @@ async def test_plus_one_with_several_items_asks_which_and_books_nothing(db, now)
 
     replies = await say(context(now), "+1")
 
-    assert texts_of(replies) == ["要哪一項呢？請加上代號，例如 A+1\nA 原味 $120\nB 抹茶 $130"]
+    assert texts_of(replies) == ["要哪一項呢？請回覆這則訊息輸入代號，或重新輸入，例如 A+1\nA 原味 $120\nB 抹茶 $130"]
     assert await row_counts() == before
 
 
@@ -133,7 +133,7 @@ async def test_with_several_open_campaigns_and_no_quote_the_bot_asks_which_listi
 
     assert texts_of(replies) == [
         f"這個群組有幾團同時進行：\n・{first.code} 草莓大福\n・{second.code} 布丁\n"
-        "請長按該團的公告，選「回覆」後再輸入。"]
+        f"請回覆這則訊息輸入團號（例如 {first.code}），或長按該團的公告，選「回覆」後再輸入。"]
     assert await row_counts() == before
 
 
@@ -401,7 +401,7 @@ async def test_english_locale_replies_in_english(db, now):
     ctx = context(now, locale="en", profiles=FakeProfiles({"Ubuyer1": "Ming"}))
 
     assert texts_of(await say(ctx, "A+1")) == ["✅ Order #1 for Ming\nA Plain ×1 reserved\nTotal so far: $120"]
-    assert texts_of(await say(ctx, "+1")) == ["Which item? Add its label, e.g. A+1\nA Plain $120\nB Matcha $130"]
+    assert texts_of(await say(ctx, "+1")) == ["Which item? Reply to this message with its label, or write e.g. A+1\nA Plain $120\nB Matcha $130"]
 
 
 async def test_a_refusal_inside_the_callers_transaction_leaves_the_callers_writes_in_place(db, now):

@@ -13,7 +13,8 @@ queue):
 - Messages are our dicts: `{"type": "text", "text", "quote_token"?}` and
   `{"type": "image", "url", "preview_url"}`. Keys starting with "_" are for delivery, not
   LINE: `"_announces": campaign_id` marks a host's 開團 answered with the announcement (record
-  the sent message id as that campaign's announcement in the group replied to).
+  the sent message id as that campaign's announcement in the group replied to); `"_asks"`
+  marks a question to the buyer (`ordering.on_answer` reads a reply to it).
 - Any other exception propagates: the event was not applied and may be retried.
 """
 from __future__ import annotations
@@ -69,7 +70,8 @@ async def _group_message(incoming: Incoming, ctx: BotContext) -> list[dict]:
         return await host.on_command(command, incoming, ctx) if await is_host(incoming.user_id) else []
     intent = parse_group(incoming.text, mentions_bot=incoming.mentions_bot)
     if intent is None:
-        return []
+        # A reply to the bot's own question ("which campaign?") answers it; other chat is quiet.
+        return await ordering.on_answer(incoming, ctx) or []
     if isinstance(intent, Order):
         return await ordering.on_order(intent, incoming, ctx)
     if isinstance(intent, Cancel):

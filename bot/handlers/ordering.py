@@ -7,13 +7,15 @@ limits and waitlists are commerce's: this module picks the campaign and the item
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
 from bot.events import BotContext, Incoming
 from bot.grammar import (
-    Cancel, ItemRef, Malformed, Order, Problem, UnknownLabel, WhichItem, normalize, order_fits,
-    parse_group, resolve_items,
+    MAX_ANSWER_CHARS, MAX_CHARS, Cancel, ItemRef, Malformed, Order, OrderLine as GrammarLine, Problem,
+    UnknownLabel, WhichItem, normalize, order_fits, parse_group, pick_answer, resolve_items,
 )
 from bot.handlers.lookup import (
     Choice, actor, buyer, choose_campaign, closes_soon, item_dicts, items_of,
@@ -23,6 +25,7 @@ from bot.messages import (
     active_lines, booked_line, campaign_list, clean, clock, item_menu, item_name, order_summary, t,
     TITLE_LIMIT,
 )
+from commerce import outbox
 from commerce.errors import CampaignClosed, DomainError, NotFound, OverLimit
 from commerce.models import Campaign, Item, Order as OrderRow, OrderLine
 from commerce.money import format_money
@@ -46,7 +49,8 @@ async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[di
     items = await items_of(choice.campaign.id)
     resolution = resolve_items(order, [ItemRef(i.label, i.name) for i in items])
     if not resolution.ok:
-        return reply(incoming, _question(resolution.problem, items, ctx.locale))
+        return _asking(reply(incoming, _question(resolution.problem, items, ctx.locale)), incoming,
+                       kind="item", campaign=choice.campaign.id)
     member = await buyer(incoming, ctx)
     try:
         booking = await reserve(
@@ -164,8 +168,9 @@ def refusal(error: DomainError, campaign: Campaign, items: list[Item], locale: s
 def _no_campaign(choice: Choice, incoming: Incoming, ctx: BotContext, *,
                  answer_when_none: bool) -> list[dict]:
     if choice.several:
-        return reply(incoming, t(ctx.locale, "which_campaign",
-                                 campaigns=campaign_list((c.code, c.title) for c in choice.several)))
+        return _asking(reply(incoming, t(ctx.locale, "which_campaign", code=choice.several[0].code,
+                                         campaigns=campaign_list((c.code, c.title) for c in choice.several))),
+                       incoming, kind="campaign", campaigns=[c.id for c in choice.several])
     if choice.last is not None:
         return reply(incoming, t(ctx.locale, "campaign_closed",
                                  title=clean(choice.last.title, TITLE_LIMIT)))
@@ -174,8 +179,12 @@ def _no_campaign(choice: Choice, incoming: Incoming, ctx: BotContext, *,
 
 # --- -1, 取消 ---------------------------------------------------------------------------------
 
-async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext) -> list[dict]:
-    choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
+                    campaign: Campaign | None = None) -> list[dict]:
+    if campaign is not None:
+        choice = Choice(campaign=campaign)
+    else:
+        choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
     if choice.campaign is None:
         # "取消" alone is also ordinary chat: with no campaign at all, stay quiet.
         return _no_campaign(choice, incoming, ctx, answer_when_none=False)
@@ -224,6 +233,59 @@ def _cancelled_lines(before: dict, after: dict, locale: str) -> list[str]:
         booked_line(locale, label=label, name=names[label], qty=qty, status="cancelled")
         for label, qty in gone
     ]
+
+
+# --- answers to the bot's questions ----------------------------------------------------------
+
+QUESTION_LIFE = timedelta(hours=6)
+
+
+def _asking(messages: list[dict], incoming: Incoming, **asks) -> list[dict]:
+    """Mark the first reply as a question: a buyer who answers it by replying to it is
+    understood (``on_answer``). Delivery keeps ``_asks`` off the wire."""
+    messages[0]["_asks"] = {"user": incoming.user_id, "text": incoming.text[:MAX_CHARS], **asks}
+    return messages
+
+
+async def on_answer(incoming: Incoming, ctx: BotContext) -> list[dict] | None:
+    """A reply (quote) to the bot's own "which campaign?" or "which item?" answers it: the
+    buyer's first message is booked (or cancelled) with what the answer picks. None when the
+    quoted message is not a question the bot asked this buyer."""
+    if not incoming.quoted_message_id or len(incoming.text) > MAX_ANSWER_CHARS:
+        return None
+    asks = await outbox.asked(incoming.group_id or "", incoming.quoted_message_id,
+                              since=ctx.now - QUESTION_LIFE)
+    if not asks or asks.get("user") != incoming.user_id:
+        return None
+    first = parse_group(asks.get("text", ""))
+    if asks.get("kind") == "campaign" and isinstance(first, (Order, Cancel)):
+        by_id = {c.id: c for c in await Campaign.filter(id__in=list(asks.get("campaigns", [])))}
+        listed = [by_id[i] for i in asks.get("campaigns", []) if i in by_id]
+        picked = pick_answer(incoming.text, [(c.code, c.title) for c in listed])
+        if picked is None:
+            return _no_campaign(Choice(several=tuple(listed)), _as_asked(incoming, asks), ctx,
+                                answer_when_none=True)
+        if isinstance(first, Cancel):
+            return await on_cancel(first, incoming, ctx, campaign=listed[picked])
+        return await on_order(Order(first.lines, code=listed[picked].code), incoming, ctx)
+    if asks.get("kind") == "item" and isinstance(first, Order):
+        campaign = await Campaign.get_or_none(id=asks.get("campaign"))
+        if campaign is None:
+            return None
+        items = await items_of(campaign.id)
+        picked = pick_answer(incoming.text, [(i.label, i.name) for i in items])
+        if picked is None:  # ask again
+            return await on_order(Order(first.lines, code=campaign.code), _as_asked(incoming, asks), ctx)
+        labels = {i.label.upper() for i in items}
+        lines = tuple(line if line.label in labels else GrammarLine(items[picked].label.upper(), line.qty, line.words)
+                      for line in first.lines)
+        return await on_order(Order(lines, code=campaign.code), incoming, ctx)
+    return None
+
+
+def _as_asked(incoming: Incoming, asks: dict) -> Incoming:
+    """The answer as if it were the first message again (to ask once more)."""
+    return replace(incoming, text=asks.get("text", ""))
 
 
 # --- malformed --------------------------------------------------------------------------------
