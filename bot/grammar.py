@@ -66,10 +66,12 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
-    """`qty` None = the whole label; `label` and `qty` both None = the whole order."""
+    """`qty` None = the whole label; `label` and `qty` both None = the whole order. `code`:
+    the campaign code written with it (`XCSA 取消`), upper-case."""
 
     label: str | None
     qty: int | None
+    code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +186,26 @@ def parse_group(text: str, *, mentions_bot: bool = False) -> Intent | None:
     return _parse_group_text(text) or _parse_request(text) or Mention()
 
 
+def _coded(text: str) -> tuple[str | None, str]:
+    """("XCSA", "取消") for "XCSA 取消" or "取消 XCSA": a campaign code before or after the rest."""
+    first, _, rest = text.partition(" ")
+    if rest and _CODE.fullmatch(first) and first not in _SIZES:
+        return first, rest
+    rest, _, last = text.rpartition(" ")
+    if rest and _CODE.fullmatch(last) and last not in _SIZES:
+        return last, rest
+    return None, text
+
+
 def _parse_group_text(text: str) -> Intent | None:
     text = _undecorate(text)
     if not text:
         return None
-    if _CANCEL_ALL.fullmatch(text):
-        return Cancel(None, None)
-    if m := _CANCEL_LABEL.fullmatch(text):
-        return Cancel(m[1].upper(), None)
+    code, rest = _coded(text)
+    if _CANCEL_ALL.fullmatch(rest):
+        return Cancel(None, None, code)
+    if m := _CANCEL_LABEL.fullmatch(rest):
+        return Cancel(m[1].upper(), None, code)
     transfer = _parse_transfer(text)
     if transfer is not None:
         return transfer
@@ -419,9 +433,9 @@ def _parse_tokens(text: str) -> Intent | None:
 
     if any(a.sign == "-" for a in atoms):
         # "-1 我不同意" and "-5 度" are chat; a cancel is one token alone.
-        if len(seq) == 1 and atoms[0].sign == "-" and not codes:
+        if len(seq) == 1 and atoms[0].sign == "-" and len(codes) <= 1:
             t = atoms[0]
-            return Malformed(t.problem) if t.problem else Cancel(t.label, t.qty)
+            return Malformed(t.problem) if t.problem else Cancel(t.label, t.qty, codes[0] if codes else None)
         return None if has_words else Malformed(ONE_CHANGE_PER_MESSAGE)
 
     before = seq[0][0] == "word"  # "芒果乾+1": the words name the token after them

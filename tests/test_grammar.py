@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bot.grammar import (
+    pick_answer,
     AMOUNT_NOT_POSITIVE, LAST5_NOT_FIVE_DIGITS, MISSING_QUANTITY, ONE_CHANGE_PER_MESSAGE,
     PHONE_MISSING, QUANTITY_NOT_WHOLE, QUANTITY_OUT_OF_RANGE, TRANSFER_INCOMPLETE, Bind, Cancel,
     Help, ItemRef, Malformed, Mention, MyOrders, Order, OrderLine, PickupCode, Resolution,
@@ -377,3 +378,23 @@ def test_every_transfer_report_survives_a_round_trip(last5, amount):
     report = TransferReport(last5, amount)
     assert parse_group(format_transfer(report)) == report
     assert parse_direct(format_transfer(report)) == report
+
+
+# --- answers to the bot's questions ---------------------------------------------------------
+
+OPTIONS = [("XCSA", "草莓大福"), ("RTFD", "芒果乾"), ("B", "抹茶")]
+
+
+@pytest.mark.parametrize("text, picked", [
+    ("XCSA", 0), ("xcsa", 0), ("rtfd!", 1), ("2", 1), ("3", 2), ("4", None), ("0", None),
+    ("芒果", 1), ("我要芒果乾", 1), ("草莓大福團", 0), ("b", 2), ("要B的", 2), ("抹茶謝謝", 2),
+    ("大", None), ("都可以", None), ("", None), ("哈哈", None), ("a" * 31, None),
+])
+def test_an_answer_picks_by_place_key_or_the_one_name_it_names(text, picked):
+    assert pick_answer(text, OPTIONS) == picked
+
+
+@given(st.text(), st.lists(st.tuples(st.text(max_size=6), st.text(max_size=10)), max_size=6))
+def test_picking_an_answer_never_raises_and_picks_a_listed_option(text, options):
+    picked = pick_answer(text, options)
+    assert picked is None or 0 <= picked < len(options)

@@ -162,6 +162,12 @@ TABLE = [
     ("－１", Cancel(None, 1)),
     ("取消", Cancel(None, None)),
     ("取消 B", Cancel("B", None)),
+    ("XCSA 取消", Cancel(None, None, "XCSA")),
+    ("取消 RTFD", Cancel(None, None, "RTFD")),
+    ("XCSA 取消 A", Cancel("A", None, "XCSA")),
+    ("XCSA -1", Cancel(None, 1, "XCSA")),
+    ("A-1 RTFD", Cancel("A", 1, "RTFD")),
+    ("XCSA RTFD -1", Malformed(ONE_CHANGE_PER_MESSAGE)),
     ("cancel", Cancel(None, None)),
     # --- orders the bot asks about ------------------------------------------------------------
     ("+0", Malformed(QUANTITY_OUT_OF_RANGE)),

@@ -64,16 +64,41 @@ async def test_the_campaign_code_after_the_order_picks_that_campaign(db, now):
     assert await booked() == [(snacks.id, "A", 1, None)]
 
 
-async def test_a_code_no_campaign_of_the_group_has_is_answered_with_the_open_ones(db, now):
+async def test_a_code_no_campaign_of_the_group_has_is_a_word_so_with_two_open_the_bot_asks_which(db, now):
     sweets, snacks = await two_campaigns(now)
     unknown = next(c for c in ("ZZZZ", "YYYY") if c not in (sweets.code, snacks.code))
     before = await row_counts()
 
     replies = await say(context(now), f"{unknown} +1")
 
-    assert texts_of(replies) == [
-        f"這個群組沒有團號 {unknown} 的團購。進行中的有：\n・{sweets.code} 大福\n・{snacks.code} 果乾"]
+    assert texts_of(replies)[0].startswith(
+        f"這個群組有幾團同時進行：\n・{sweets.code} 大福\n・{snacks.code} 果乾\n")
     assert await row_counts() == before
+
+
+async def test_a_variant_word_shaped_like_a_code_is_the_variant_not_a_campaign(db, now):
+    campaign = await a_campaign(now, ItemSpec("A", "帽T", 590), title="帽T")
+    assert campaign.code not in ("BLUE", "PINK")
+
+    await say(context(now), "+1 BLUE")
+    await say(context(now, profiles=FakeProfiles({"Ubuyer2": "阿華"})), "A+1 PINK", user="Ubuyer2")
+
+    assert await booked() == [(campaign.id, "A", 1, "BLUE"), (campaign.id, "A", 1, "PINK")]
+
+
+async def test_a_cancel_with_a_code_cancels_in_that_campaign_only_and_an_unknown_code_cancels_nothing(db, now):
+    sweets, snacks = await two_campaigns(now)
+    buyer = await upsert_member("Ubuyer1", "小明")
+    for campaign in (sweets, snacks):
+        await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
+    unknown = next(c for c in ("ZZZZ", "YYYY") if c not in (sweets.code, snacks.code))
+
+    refused = await say(context(now), f"取消 {unknown}")
+    assert texts_of(refused)[0].startswith(f"這個群組沒有團號 {unknown} 的團購")
+    await say(context(now), f"{snacks.code} A-1")
+    await say(context(now), f"{sweets.code} 取消")
+
+    assert await booked() == [(snacks.id, "A", 1, None)]
 
 
 async def test_the_code_of_a_closed_campaign_is_told_it_is_closed(db, now):

@@ -39,9 +39,10 @@ ACTIVE = ("reserved", "waitlisted")
 
 async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[dict]:
     order = await _with_code(order, incoming, ctx)
-    choice = await _campaign_for(order, incoming, ctx)
-    if isinstance(choice, list):
-        return choice
+    coded = await _coded_campaign(incoming.group_id or "", order.code) if order.code else None
+    if order.code and coded is None:
+        order = _code_as_words(order)
+    choice = Choice(campaign=coded) if coded else await _campaign_for(order, incoming, ctx)
     if choice.campaign is None:
         return _no_campaign(choice, incoming, ctx, answer_when_none=True)
     if not incoming.user_id:
@@ -105,21 +106,21 @@ async def _with_code(order: Order, incoming: Incoming, ctx: BotContext) -> Order
     return order
 
 
-async def _campaign_for(order: Order, incoming: Incoming, ctx: BotContext) -> Choice | list[dict]:
-    """DESIGN.md, Chat grammar: the campaign whose code the order names (`XCSA +1`), else the
-    quoted one, else the group's only open one, else the one open campaign whose items the
-    order names (a label only it has, `D+1`; an item name, `芒果乾+1`). A code that matches none
-    of the group's campaigns is answered with the open ones (a list of replies)."""
+async def _coded_campaign(group: str, code: str) -> Campaign | None:
+    return await Campaign.filter(groups__group__line_group_id=group, code=code).first()
+
+
+def _code_as_words(order: Order) -> Order:
+    """`+1 BLUE` where no campaign of the group is BLUE: a word of the order (a variant)."""
+    *head, last = order.lines
+    return Order((*head, GrammarLine(last.label, last.qty, (*last.words, order.code or ""))))
+
+
+async def _campaign_for(order: Order, incoming: Incoming, ctx: BotContext) -> Choice:
+    """DESIGN.md, Chat grammar (after the code, which ``on_order`` reads): the quoted
+    campaign, else the group's only open one, else the one open campaign whose items the order
+    names (a label only it has, `D+1`; an item name, `芒果乾+1`)."""
     group = incoming.group_id or ""
-    if order.code is not None:
-        coded = await Campaign.filter(groups__group__line_group_id=group, code=order.code).first()
-        if coded is not None:
-            return Choice(campaign=coded)
-        found = await open_campaigns(group, ctx.now)
-        if found:
-            return reply(incoming, t(ctx.locale, "unknown_code", code=clean(order.code, 12),
-                                     campaigns=campaign_list((c.code, c.title) for c in found)))
-        return Choice(last=await latest_campaign(group))
     quoted = await quoted_campaign(group, incoming.quoted_message_id)
     if quoted is not None:
         return Choice(campaign=quoted)
@@ -181,6 +182,12 @@ def _no_campaign(choice: Choice, incoming: Incoming, ctx: BotContext, *,
 
 async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
                     campaign: Campaign | None = None) -> list[dict]:
+    if campaign is None and intent.code is not None:
+        campaign = await _coded_campaign(incoming.group_id or "", intent.code)
+        if campaign is None:  # never cancel on a guess: say which campaigns there are
+            found = await open_campaigns(incoming.group_id or "", ctx.now)
+            return reply(incoming, t(ctx.locale, "unknown_code", code=clean(intent.code, 12),
+                                     campaigns=campaign_list((c.code, c.title) for c in found))) if found else []
     if campaign is not None:
         choice = Choice(campaign=campaign)
     else:
