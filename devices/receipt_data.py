@@ -54,17 +54,7 @@ async def receipt_for_order(
         shop_address=shop_address,
         order_no=order.number,
         campaign_title=order.campaign.title if order.campaign else "",
-        lines=[
-            ReceiptLine(
-                label=line.item.label,
-                name=line.item.name,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                line_total=line_total(line.qty, line.unit_price),
-                addon=line.source == "addon",
-            )
-            for line in lines
-        ],
+        lines=_merged(lines),
         total=money.total,
         payments=[
             ReceiptPayment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change)
@@ -79,3 +69,14 @@ async def receipt_for_order(
         pickup_token=order.member.pickup_token if order.member else None,
         copy=copy,
     )
+
+
+def _merged(lines: list[OrderLine]) -> list[ReceiptLine]:
+    """One receipt line per item, price and kind: a "+1" said twice prints as A ×2 once."""
+    merged: dict[tuple, ReceiptLine] = {}
+    for line in lines:
+        key = (line.item_id, line.unit_price, line.source == "addon")
+        qty = line.qty + (merged[key].qty if key in merged else 0)
+        merged[key] = ReceiptLine(label=line.item.label, name=line.item.name, qty=qty, unit_price=line.unit_price,
+                                  line_total=line_total(qty, line.unit_price), addon=key[2])
+    return list(merged.values())

@@ -435,3 +435,26 @@ async def test_a_walk_in_sale_paid_in_cash_prints_its_receipt_and_a_sold_out_ite
     assert (order["status"], order["total"], order["paid"], order["member"]) == ("picked_up", 240, 240, None)
     await expect(a).to_contain_text(f"剩 {before['items'][0]['left'] - 2}")
     await done(page, watch)
+
+
+async def test_an_item_ordered_by_two_messages_shows_as_one_line(browser, shop):
+    async with aiohttp.ClientSession() as session:  # the buyer says "A+1" twice, and "A+2" once more
+        for text in ("A+1", "A+1", "A+2"):
+            async with session.post(shop.base + "/sandbox/api/send",
+                                    json={"user_id": "Utwice01", "name": "阿雙", "text": text}) as resp:
+                assert resp.status == 201
+    for _ in range(150):
+        status, body = await shop.api("GET", "/api/lookup?q=阿雙")
+        if status == 200 and body["members"] and len(body["members"][0]["orders"][0]["lines"]) == 3:
+            break
+        await asyncio.sleep(0.1)
+    assert len(body["members"][0]["orders"][0]["lines"]) == 3
+    page, watch = await counter(browser, shop)
+
+    await search(page, "阿雙")
+
+    rows = page.locator("article.order table.lines tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.locator("td").nth(1)).to_have_text("×4")
+    assert len((await rows.first.get_attribute("data-line-ids")).split()) == 3
+    await done(page, watch)

@@ -423,6 +423,22 @@ async def test_a_counter_add_on_is_flagged_on_the_receipt(db, now):
     assert data.total == 130
 
 
+async def test_an_item_booked_by_two_messages_prints_as_one_line(db, now, clock, printer):
+    campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120), ItemSpec("B", "抹茶大福", 130))
+    [buyer] = await members(1)
+    booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
+    await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("B", 1)], now=now)
+    await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
+    await printer.start()
+
+    job = await enqueue_receipt(booking.order_id, actor="", now=now)
+    await a_queue(printer, clock).print_job(job.id)
+
+    [sent] = await printer.received(1)
+    lines = printed_lines(sent)
+    assert [line for line in lines if line.startswith(("A ", "B "))] == ["A 原味大福 4 $480", "B 抹茶大福 1 $130"]
+
+
 async def test_a_walk_in_order_prints_without_campaign_or_pickup_qr(db, now, clock, printer):
     campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120))
     item = await Item.get(campaign_id=campaign.id, label="A")

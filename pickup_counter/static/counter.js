@@ -176,10 +176,28 @@
       t(`counter.status.${order.status}`));
   }
 
+  // Lines of one item booked by several messages show as one row (A ×4, not A ×2, A ×2);
+  // each line keeps its id (the row lists them) for corrections.
+  function mergedLines(order) {
+    const rows = new Map();
+    for (const l of order.lines) {
+      if (l.status === "cancelled") continue;
+      const key = [l.label, l.status, l.unit_price, l.source === "addon", l.note || ""].join("\u0000");
+      const row = rows.get(key);
+      if (row) {
+        row.qty += l.qty;
+        row.ids.push(l.id);
+      } else {
+        rows.set(key, { ...l, ids: [l.id] });
+      }
+    }
+    return [...rows.values()];
+  }
+
   function linesTable(order) {
-    const rows = order.lines.filter((l) => l.status !== "cancelled").map((l) => {
+    const rows = mergedLines(order).map((l) => {
       const waiting = l.status === "waitlisted";
-      return el("tr", { class: waiting ? "waitlisted" : "", dataset: { lineId: l.id, status: l.status } },
+      return el("tr", { class: waiting ? "waitlisted" : "", dataset: { lineIds: l.ids.join(" "), status: l.status } },
         el("td", {},
           el("span", { class: "label" }, l.label), " ", l.name,
           waiting ? el("span", { class: "badge warn" }, t("counter.waitlisted")) : null,
