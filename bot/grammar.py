@@ -152,6 +152,8 @@ _SEP = " ,、;"
 _PHONE = re.compile(r"\+[0-9][0-9 -]*")
 
 _CANCEL_ALL = re.compile(r"(?:取消(?:訂單|全部)?|全部取消|cancel(?: order| all)?)", re.I)
+# "I want (one) too" with no quantity: an order the bot must ask about, not chat.
+_WANT = re.compile(r"(?:我|我也|我還|我們也|也|還)(?:想)?要(?:訂|買|跟|加)?(?: ?[A-Za-z])?(?:團媽|謝謝|喔|哦)?", re.I)
 _CANCEL_LABEL = re.compile(r"(?:取消 ?|cancel )([A-Za-z])", re.I)
 
 _HELP = {"說明", "使用說明", "幫助", "help"}
@@ -201,6 +203,8 @@ def _parse_group_text(text: str) -> Intent | None:
     text = _undecorate(text)
     if not text:
         return None
+    if _WANT.fullmatch(text):  # "我也要", "我要A": an order without how many: ask
+        return Malformed(MISSING_QUANTITY)
     code, rest = _coded(text)
     if _CANCEL_ALL.fullmatch(rest):
         return Cancel(None, None, code)

@@ -72,7 +72,7 @@ async def test_replying_to_which_item_with_a_label_or_a_name_books_that_item(aio
     assert "B 抹茶 ×3 已保留" in confirmed
 
     _, asked_id = await exchange(client, fake_line, "+1", user_id="Uming")
-    await exchange(client, fake_line, "a", user_id="Uming", quoted_message_id=asked_id)
+    await exchange(client, fake_line, "我要a", user_id="Uming", quoted_message_id=asked_id)
 
     assert await booked() == [(campaign.id, "B", 3, None), (campaign.id, "A", 1, None)]
 

@@ -90,7 +90,7 @@ def test_each_row_of_the_grammar_table_reads_as_designed(text, expected):
 # --- chat stays silent -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
-    "", "   ", "\n", "好", "謝謝團媽", "哈哈哈", "我也要", "請問什麼時候到貨?",
+    "", "   ", "\n", "好", "謝謝團媽", "哈哈哈", "我也要吃", "請問什麼時候到貨?",
     "我+1天就到", "明天+1度", "1+1=2", "2+2", "1 + 1 = 2", "3+4",
     "https://example.com/a+1", "http://x.tw/?q=A+1", "www.example.com/+1",
     "A+B", "a+b=c", "C++", "++", "+-", "+1天就到", "+1紅色", "B+1大",

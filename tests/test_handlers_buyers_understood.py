@@ -262,3 +262,14 @@ async def test_a_code_shaped_like_two_order_tokens_still_picks_its_campaign(db, 
     await say(context(now), "Z9Z9 A+1")
 
     assert await booked() == [(sweets.id, "A", 1, None)]
+
+
+async def test_me_too_without_a_quantity_is_asked_how_many_only_where_a_campaign_is_open(db, now):
+    assert await say(context(now), "我也要") == []  # no campaign: chat
+    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    before = await row_counts()
+
+    asked = [texts_of(await say(context(now), text)) for text in ("我也要", "我要B")]
+
+    assert asked == [["要訂幾份呢？例如 +1 或 A+2"]] * 2
+    assert await row_counts() == before

@@ -69,9 +69,12 @@ async def _group_message(incoming: Incoming, ctx: BotContext) -> list[dict]:
         # A non-host's "開團" or "close" is chat; it is never answered.
         return await host.on_command(command, incoming, ctx) if await is_host(incoming.user_id) else []
     intent = parse_group(incoming.text, mentions_bot=incoming.mentions_bot)
-    if intent is None:
-        # A reply to the bot's own question ("which campaign?") answers it; other chat is quiet.
-        return await ordering.on_answer(incoming, ctx) or []
+    if intent is None or (isinstance(intent, Malformed) and intent.reason == MISSING_QUANTITY):
+        # A reply to the bot's own question ("which campaign?") answers it ("果乾", "我要B");
+        # other chat is quiet.
+        answered = await ordering.on_answer(incoming, ctx)
+        if answered is not None or intent is None:
+            return answered or []
     if isinstance(intent, Order):
         return await ordering.on_order(intent, incoming, ctx)
     if isinstance(intent, Cancel):
