@@ -273,3 +273,18 @@ async def test_me_too_without_a_quantity_is_asked_how_many_only_where_a_campaign
 
     assert asked == [["要訂幾份呢？例如 +1 或 A+2"]] * 2
     assert await row_counts() == before
+
+
+async def test_with_two_open_a_cancel_picks_the_campaign_where_the_buyer_holds_that_item(db, now):
+    sweets, snacks = await two_campaigns(now)
+    buyer = await upsert_member("Ubuyer1", "小明")
+    await reserve(campaign_id=sweets.id, member_id=buyer.id, wanted=[Wanted("A", 1), Wanted("B", 1)], now=now)
+    await reserve(campaign_id=snacks.id, member_id=buyer.id, wanted=[Wanted("D", 2)], now=now)
+
+    asked = await say(context(now), "取消 A")  # both campaigns have an A; the buyer holds only one
+    await say(context(now), "D-1")
+    ambiguous = await say(context(now), "取消")  # an order in each: which one?
+
+    assert "已取消" in texts_of(asked)[0]
+    assert texts_of(ambiguous)[0].startswith("這個群組有幾團同時進行")
+    assert await booked() == [(sweets.id, "B", 1, None), (snacks.id, "D", 1, None)]

@@ -192,6 +192,9 @@ async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
         choice = Choice(campaign=campaign)
     else:
         choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
+        if choice.several:  # several open: the one where this buyer holds what is cancelled
+            holding = await _holding(choice.several, incoming.user_id, intent.label)
+            choice = Choice(campaign=holding[0]) if len(holding) == 1 else choice
     if choice.campaign is None:
         # "取消" alone is also ordinary chat: with no campaign at all, stay quiet.
         return _no_campaign(choice, incoming, ctx, answer_when_none=False)
@@ -220,6 +223,16 @@ async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
     after = await order_view(order.id)
     return reply(incoming, "\n".join(_cancelled_lines(before, after, ctx.locale)
                                      + order_summary(ctx.locale, after)))
+
+
+async def _holding(campaigns: tuple[Campaign, ...], user_id: str | None, label: str | None) -> list[Campaign]:
+    """Those of ``campaigns`` in which the buyer holds a line (of ``label``, when given)."""
+    lines = OrderLine.filter(order__campaign_id__in=[c.id for c in campaigns], status__in=ACTIVE,
+                             order__member__line_user_id=user_id or "")
+    if label is not None:
+        lines = lines.filter(item__label=label)
+    held = set(await lines.values_list("order__campaign_id", flat=True))
+    return [c for c in campaigns if c.id in held]
 
 
 def _cancelled_lines(before: dict, after: dict, locale: str) -> list[str]:
