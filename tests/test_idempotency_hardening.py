@@ -212,7 +212,9 @@ async def test_a_receipt_cut_off_by_a_sigkill_while_printing_is_one_job_when_ret
 
     (job,) = await PrintJob.all()
     assert status == 201 and body["id"] == job.id  # the retry reports the job it started, not a new one
-    assert body["status"] == "queued"  # its dead worker's claim lapses, then the retry loop prints it
+    # Not printed again by the retry: queued until its dead worker's claim lapses and the retry
+    # loop prints it (which may already have happened when the restart was slow).
+    assert body["status"] in ("queued", "printed")
     assert (await IdempotencyKey.get(key="receipt-crash")).status == 202
 
 
