@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -46,19 +47,9 @@ REORDER_WINDOW_MS = 250
 REPLAY_LIMIT_MS = 5 * 60 * 1000
 LEASE = "inbound"
 LEASE_TTL_MS = 3000
-BATCH = 25
+BATCH = 100
 GATHER_S = 0.01
 
-_INSERT = (
-    "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at,"
-    " stamp_ms, due_ms) VALUES (?, ?, 0, 'pending', 0, '', ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
-)
-# A signed event not shaped as LINE sends it: kept as failed (never applied), so a
-# redelivery is a no-op too and the log shows why.
-_INSERT_INVALID = (
-    "INSERT INTO inbound_events (event_id, payload, partition, status, attempts, last_error, received_at,"
-    " stamp_ms, due_ms) VALUES (?, ?, 0, 'failed', 0, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
-)
 _DUE = (
     "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending' AND due_ms <= ?"
     " AND stamp_ms < ? ORDER BY stamp_ms, id LIMIT ?"
@@ -69,6 +60,17 @@ _FAILED = (
     "UPDATE inbound_events SET attempts = attempts + 1, last_error = ?, due_ms = ?,"
     " status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE id = ? AND status = 'pending'"
 )
+
+
+def _reply_of(event: dict[str, Any], messages: list[dict]) -> outbox.Message:
+    """The outbox row of an event's reply: free, with its reply token, at most 5 bubbles."""
+    source = event.get("source") or {}
+    return outbox.Message(
+        channel="reply", reply_token=event["replyToken"], recipient_kind="reply",
+        recipient=source.get("groupId") or source.get("userId") or "",
+        template=outbox.QUESTION if any(m.get("_asks") for m in messages) else "reply",
+        params={"messages": messages[:5], "user_id": source.get("userId")},
+    )
 
 
 class InvalidWebhook(ValueError):
@@ -132,22 +134,96 @@ def events_of(payload: Any) -> list[dict[str, Any]]:
 
 async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: int = REORDER_WINDOW_MS,
                 invalid: Sequence[tuple[dict[str, Any], str]] = ()) -> int:
-    """Durably store events (one transaction); a redelivered event id is ignored.
-    ``invalid`` events, with why, are stored as failed: their id and type only (their
-    content may not even be storable). Returns how many good events were new."""
+    """Durably store events; a redelivered event id is ignored. ``invalid`` events, with why,
+    are stored as failed: their id and type only (their content may not even be storable).
+    Returns how many good events were new, once they have committed.
+
+    Group commit: requests that arrive while a store is being written wait for the next one
+    and are written together, in one transaction (a flash sale's webhooks cost one commit per
+    round, not one each)."""
     if not events and not invalid:
         return 0
+    loop = asyncio.get_running_loop()
+    batcher = _BATCHERS.get(loop)
+    if batcher is None:
+        batcher = _BATCHERS[loop] = _StoreBatcher()
+    return await batcher.store(_rows(events, now, window_ms, invalid))
+
+
+_Row = tuple  # (event id, payload, status, error, received_at, stamp_ms, due_ms)
+_ROWS_PER_STATEMENT = 300
+
+
+class _StoreBatcher:
+    """The requests of one event loop waiting to be stored, and the task writing them."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[list[_Row], asyncio.Future]] = []
+        self.writer: asyncio.Task | None = None
+
+    async def store(self, rows: list[_Row]) -> int:
+        waiter = asyncio.get_running_loop().create_future()
+        self.pending.append((rows, waiter))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write_pending(), name="inbound-store")
+        return await waiter
+
+    async def _write_pending(self) -> None:
+        """Write every waiting request's rows in one transaction, round after round."""
+        while self.pending:
+            taken, self.pending = self.pending, []
+            try:
+                new = await _insert([row for rows, _ in taken for row in rows])
+            except Exception:
+                # One request's rows must not fail the others': each on its own.
+                for rows, waiter in taken:
+                    try:
+                        counts = await _insert(rows)
+                    except Exception as exc:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                    else:
+                        if not waiter.done():
+                            waiter.set_result(_new_in(rows, counts))
+                continue
+            for rows, waiter in taken:
+                if not waiter.done():
+                    waiter.set_result(_new_in(rows, new))
+
+
+_BATCHERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StoreBatcher]" = weakref.WeakKeyDictionary()
+
+
+def _rows(events, now: datetime, window_ms: int, invalid) -> list[_Row]:
     received_ms = int(now.timestamp() * 1000)
-    new = 0
+    rows = []
+    for event in events:
+        stamp = stamp_of(event, received_ms)
+        rows.append((event["webhookEventId"], json.dumps(event, ensure_ascii=False), "pending", "", now, stamp,
+                     stamp + window_ms))
+    for event, why in invalid:  # kept as failed (never applied): a redelivery is a no-op too
+        summary = json.dumps({"webhookEventId": event["webhookEventId"], "type": event.get("type")})
+        rows.append((event["webhookEventId"], summary, "failed", f"invalid event: {why}"[:500], now, received_ms,
+                     received_ms))
+    return rows
+
+
+def _new_in(rows: list[_Row], new: set[str]) -> int:
+    return sum(1 for row in rows if row[2] == "pending" and row[0] in new)
+
+
+async def _insert(rows: list[_Row]) -> set[str]:
+    """Insert rows (ignoring event ids already stored) in one transaction; the ids that were new."""
+    new: set[str] = set()
     async with in_transaction() as conn:
-        for event in events:
-            stamp = stamp_of(event, received_ms)
-            new += await execute(conn, _INSERT, event["webhookEventId"], json.dumps(event, ensure_ascii=False),
-                                 now, stamp, stamp + window_ms)
-        for event, why in invalid:
-            summary = json.dumps({"webhookEventId": event["webhookEventId"], "type": event.get("type")})
-            await execute(conn, _INSERT_INVALID, event["webhookEventId"], summary, f"invalid event: {why}"[:500],
-                          now, received_ms, received_ms)
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start:start + _ROWS_PER_STATEMENT]
+            values = ", ".join(["(?, ?, 0, ?, 0, ?, ?, ?, ?)"] * len(chunk))
+            got = await fetch(conn, "INSERT INTO inbound_events (event_id, payload, partition, status, attempts,"
+                                    f" last_error, received_at, stamp_ms, due_ms) VALUES {values}"
+                                    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                              *[v for row in chunk for v in row])
+            new |= {r["event_id"] for r in got}
     return new
 
 
@@ -157,6 +233,9 @@ async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: i
 Applier = Callable[[dict[str, Any], Any, datetime], Awaitable[list[dict]]]
 Preparer = Callable[[Sequence[dict[str, Any]]], Awaitable[Any]]
 OnReplies = Callable[[list[Any]], None]  # the claimed reply rows, handed over after commit
+# Apply a leading run of events together inside the caller's savepoint: (connection, [(event,
+# stamp)], prepared) -> the replies of the events it applied, one list each, from the first.
+RunApplier = Callable[[Any, list[tuple[dict[str, Any], datetime]], Any], Awaitable[list[list[dict]]]]
 
 
 class InboundWorker:
@@ -165,8 +244,9 @@ class InboundWorker:
     def __init__(self, apply: Applier, *, worker_id: str, reply_worker: str | None = None,
                  prepare: Preparer | None = None, on_replies: OnReplies | None = None,
                  on_applied: Callable[[], None] | None = None, poll_s: float = 1.0, batch: int = BATCH,
-                 in_flight: InFlight | None = None) -> None:
+                 in_flight: InFlight | None = None, apply_run: RunApplier | None = None) -> None:
         self.apply = apply
+        self.apply_run = apply_run
         self.prepare = prepare
         self.worker_id = worker_id  # holds the lease
         self.reply_worker = reply_worker or worker_id  # the delivery worker the replies are claimed for
@@ -227,6 +307,38 @@ class InboundWorker:
             except asyncio.TimeoutError:
                 pass
 
+    async def _apply_together(self, tx: Any, todo: list[tuple[dict, dict]], prepared: Any,
+                              at: datetime) -> tuple[int, list[Any]]:
+        """Apply the leading run of ``todo`` that ``apply_run`` takes, in one savepoint: its
+        effects, the events' done marks and their claimed replies, all or none. Returns how
+        many events it applied and their reply rows; (0, []) leaves them all to one by one."""
+        if self.apply_run is None or len(todo) < 2:
+            return 0, []
+        try:
+            async with in_transaction():
+                outs = await self.apply_run(tx, [(event, stamped_at(int(row["stamp_ms"]))) for row, event in todo],
+                                            prepared)
+                if not outs:
+                    return 0, []
+                run = todo[:len(outs)]
+                ids = [row["id"] for row, _ in run]
+                marked = await execute(tx, "UPDATE inbound_events SET status = 'done', processed_at = ?"
+                                           f" WHERE status = 'pending' AND id IN ({', '.join('?' * len(ids))})",
+                                       at, *ids)
+                if marked != len(ids):
+                    raise RuntimeError("another applier took part of the run")
+                messages, stamps = [], []
+                for (row, event), out in zip(run, outs):
+                    if out and event.get("replyToken"):
+                        messages.append(_reply_of(event, out))
+                        stamps.append(stamped_at(int(row["stamp_ms"])))
+                rows = await outbox.enqueue_claimed_many(messages, self.reply_worker, now=at, created_at=stamps)
+            return len(run), rows
+        except Exception:
+            log.warning("a run of %d events could not be applied together; applying them one by one", len(todo),
+                        exc_info=True)
+            return 0, []
+
     async def drain(self, limit: int | None = None) -> tuple[int, int | None]:
         """Apply the events due now, in stamp order, in one transaction. Returns (events handled,
         when the next pending event is due in ms or None)."""
@@ -246,6 +358,7 @@ class InboundWorker:
             if not await leases.fence(tx, LEASE, self.worker_id, now_ms=current, ttl_ms=LEASE_TTL_MS):
                 self.holding = False
                 return 0, None
+            todo = []
             for row, event in zip(rows, events):
                 stamp = int(row["stamp_ms"])
                 received = row["received_at"]
@@ -256,20 +369,19 @@ class InboundWorker:
                                 stamped_at(stamp).isoformat())
                     await execute(tx, _DONE, "refused", at, row["id"])
                     continue
+                todo.append((row, event))
+            applied, together = await self._apply_together(tx, todo, prepared, at)
+            replies += together
+            for row, event in todo[applied:]:
+                stamp = int(row["stamp_ms"])
                 try:
                     async with in_transaction():  # a savepoint: this event alone rolls back
                         if not await execute(tx, _DONE, "done", at, row["id"]):
                             continue  # applied by another worker or process
                         messages = await self.apply(event, prepared, stamped_at(stamp))
-                        token = event.get("replyToken")
-                        if messages and token:
-                            source = event.get("source") or {}
-                            replies.append(await outbox.enqueue_claimed(outbox.Message(
-                                channel="reply", reply_token=token, recipient_kind="reply",
-                                recipient=source.get("groupId") or source.get("userId") or "",
-                                template=outbox.QUESTION if any(m.get("_asks") for m in messages) else "reply",
-                                params={"messages": messages[:5], "user_id": source.get("userId")},
-                            ), self.reply_worker, now=at, created_at=stamped_at(stamp)))
+                        if messages and event.get("replyToken"):
+                            replies.append(await outbox.enqueue_claimed(
+                                _reply_of(event, messages), self.reply_worker, now=at, created_at=stamped_at(stamp)))
                 except Exception as exc:
                     log.exception("applying event %s failed", event.get("webhookEventId"))
                     failures.append((row["id"], repr(exc)[:500]))

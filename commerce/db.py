@@ -112,5 +112,19 @@ async def fetch(conn: Any, sql: str, *values: Any) -> list[dict]:
     return await conn.execute_query_dict(_for_dialect(conn, sql), list(values))
 
 
+async def new_ids(conn: Any, table: str, count: int) -> list[int]:
+    """``count`` ids for rows about to be inserted into ``table`` in one multi-row statement
+    (inside the caller's write transaction). PostgreSQL draws them from the table's sequence;
+    SQLite counts on from the largest id (the transaction holds the only write lock)."""
+    if count <= 0:
+        return []
+    if conn.capabilities.dialect == "postgres":
+        rows = await fetch(conn, f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id"
+                                 " FROM generate_series(1, ?::int)", count)
+        return [int(r["id"]) for r in rows]
+    top = (await fetch(conn, f"SELECT COALESCE(MAX(id), 0) AS top FROM {table}"))[0]["top"]
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
 # For the `tortoise` CLI (makemigrations): `tortoise -c commerce.db.TORTOISE_ORM makemigrations`.
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")

@@ -70,6 +70,29 @@ async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease
     )
 
 
+async def enqueue_claimed_many(messages: list[Message], worker: str, *, now: datetime,
+                               created_at: list[datetime], lease_s: int = 30) -> list[Notification]:
+    """``enqueue_claimed`` for many messages in one statement (a run of replies)."""
+    if not messages:
+        return []
+    from tortoise import connections
+
+    from commerce.db import new_ids
+
+    ids = await new_ids(connections.get("default"), "notifications", len(messages))
+    rows = [
+        Notification(
+            id=nid, channel=m.channel, reply_token=m.reply_token, recipient_kind=m.recipient_kind,
+            recipient=m.recipient, template=m.template, params=m.params, campaign_id=m.campaign_id,
+            dedupe_key=m.dedupe_key, retry_key=uuid.uuid4(), next_attempt_at=now, created_at=at,
+            claimed_by=worker, claimed_until=now + timedelta(seconds=lease_s),
+        )
+        for nid, m, at in zip(ids, messages, created_at)
+    ]
+    await Notification.bulk_create(rows)
+    return rows
+
+
 async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int = 60) -> list[Notification]:
     """Claim up to ``limit`` due notifications for ``worker``; each row goes to one worker."""
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)

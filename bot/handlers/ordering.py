@@ -71,18 +71,24 @@ async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[di
 
 async def _confirmation(booking: Booking, name: str, campaign: Campaign,
                         notes: dict[str, list[str | None]], ctx: BotContext) -> str:
+    positions = {b.line_id: await waitlist_position(b.line_id) for b in booking.lines if b.status == "waitlisted"}
+    return confirmation(booking, name, campaign, notes, ctx, total=await reserved_total(booking.order_id),
+                        positions=positions)
+
+
+def confirmation(booking: Booking, name: str, campaign: Campaign, notes: dict[str, list[str | None]],
+                 ctx: BotContext, *, total: int, positions: dict[int, int | None]) -> str:
+    """The answer to a booked order: each line (waitlisted ones with their place), the order's
+    total, and a closing-soon note. ``notes``: each label's variant words, in line order."""
     locale = ctx.locale
     lines = [t(locale, "order_confirmed", name=clean(name) or t(locale, "you"),
                number=booking.number)]
     for booked in booking.lines:
-        position = None
-        if booked.status == "waitlisted":
-            position = await waitlist_position(booked.line_id)
         pending = notes.get(booked.label)
         note = pending.pop(0) if pending else None
         lines.append(booked_line(locale, label=booked.label, name=booked.name, qty=booked.qty,
-                                 status=booked.status, position=position, note=note))
-    lines.append(t(locale, "order_total", total=format_money(await reserved_total(booking.order_id))))
+                                 status=booked.status, position=positions.get(booked.line_id), note=note))
+    lines.append(t(locale, "order_total", total=format_money(total)))
     if any(b.status == "waitlisted" for b in booking.lines):
         lines.append(t(locale, "waitlist_note"))
     lines += _closing_note(campaign, ctx)

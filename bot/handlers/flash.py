@@ -1,0 +1,171 @@
+"""A run of plain group "+1"s answered together: the flash sale's path through the handlers.
+
+``apply_run`` takes the batch's events in stamp order and books the longest leading run that
+is plain — orders with one campaign to go to (the group's only open one, or the quoted
+announcement), items the campaign has, and ordinary chat in between — with
+``commerce.batch_ordering.reserve_many``: a fixed number of statements per run. Each answer is
+the one ``handle`` would give for that event applied alone, in that order; the first event
+that is not plain (a cancel, a question to ask, a host's command, a refusal) and everything
+after it is left to ``handle``, one event at a time, so stamp order holds across both paths.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.events import BotContext, Incoming
+from bot.grammar import ItemRef, Order, normalize, parse_group, resolve_items
+from bot.handlers.lookup import actor, reply
+from bot.handlers.ordering import confirmation
+from bot.host_grammar import parse_host
+from commerce.batch_ordering import Ask, members_for, reserve_many
+from commerce.db import fetch
+from commerce.models import Campaign, Item
+from commerce.ordering import Wanted
+
+__all__ = ["RunRefused", "apply_run"]
+
+
+@dataclass
+class _Plain:
+    index: int
+    incoming: Incoming
+    ctx: BotContext
+    order: Order | None  # None: chat, answered with silence
+
+
+def _shape(incoming: Incoming | None, ctx: BotContext) -> Order | None | bool:
+    """The order of a plain message, None for chat this path answers with silence, False when
+    the event must go through ``handle``."""
+    if (incoming is None or incoming.kind != "message" or incoming.source != "group" or not incoming.group_id
+            or not incoming.user_id or incoming.mentions_bot):
+        return False
+    if parse_host(incoming.text, now=ctx.now, tz=ctx.tz) is not None:
+        return False
+    intent = parse_group(incoming.text)
+    if intent is None:
+        return None if not incoming.quoted_message_id else False  # a quote may answer the bot
+    if not isinstance(intent, Order) or intent.code is not None:
+        return False
+    if any(len(c) == 4 and c.isascii() and c.isalnum() for c in normalize(incoming.text).split(" ")):
+        return False  # a code shaped like order tokens: ordering._with_code reads it
+    return intent
+
+
+async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) -> list[list[dict]]:
+    """Book the leading plain run of ``runs`` inside the caller's transaction (a savepoint the
+    caller rolls back if this raises). Returns the replies of the events it applied, one list
+    per event from the first: fewer than ``runs`` (maybe none) when it stopped early."""
+    plain: list[_Plain] = []
+    for index, (incoming, ctx) in enumerate(runs):
+        shape = _shape(incoming, ctx)
+        if shape is False:
+            break
+        plain.append(_Plain(index, incoming, ctx, shape))
+    plain = await _cut_at_groups_to_tell(conn, plain)
+    if not any(p.order for p in plain):
+        return [[] for _ in plain]
+    choice = await _campaigns(conn, plain)
+    plain = plain[:next((i for i, p in enumerate(plain) if p.order and p.index not in choice), len(plain))]
+    campaigns = {c.id: c for c in await Campaign.filter(id__in=list({choice[p.index] for p in plain if p.order}))}
+    items = defaultdict(list)
+    for item in await Item.filter(campaign_id__in=list(campaigns)).order_by("position", "id"):
+        items[item.campaign_id].append(item)
+    wanted: dict[int, Any] = {}
+    for i, p in enumerate(plain):
+        if p.order is None:
+            continue
+        resolution = resolve_items(p.order, [ItemRef(it.label, it.name) for it in items[choice[p.index]]])
+        if not resolution.ok:
+            plain = plain[:i]  # the bot asks which item: handle words it
+            break
+        wanted[p.index] = resolution.lines
+    orders = [p for p in plain if p.order]
+    if not orders:
+        return [[] for _ in plain]
+    names = {p.incoming.user_id: await p.ctx.profiles.display_name(p.incoming.user_id, p.incoming.group_id)
+             for p in orders}
+    members = await members_for(conn, list(names.items()), orders[0].ctx.now)
+    booked: dict[int, Any] = {}
+    by_campaign: dict[int, list[_Plain]] = defaultdict(list)
+    for p in orders:
+        by_campaign[choice[p.index]].append(p)
+    for campaign_id, run in by_campaign.items():
+        result = await reserve_many(conn, campaign_id, [
+            Ask(member_id=members[p.incoming.user_id][0], at=p.ctx.now, message_id=p.incoming.message_id,
+                actor=actor(p.incoming),
+                wanted=tuple(Wanted(line.label, line.qty, line.note or "") for line in wanted[p.index]))
+            for p in run])
+        if result is None:
+            raise RunRefused(campaign_id)  # roll the run back: handle words each refusal
+        booked.update(zip((p.index for p in run), result))
+    out = []
+    for p in plain:
+        if p.order is None:
+            out.append([])
+            continue
+        done = booked[p.index]
+        notes: dict[str, list[str | None]] = defaultdict(list)
+        for line in wanted[p.index]:
+            notes[line.label].append(line.note)
+        name = members[p.incoming.user_id][1]
+        out.append(reply(p.incoming, confirmation(done.booking, name, campaigns[choice[p.index]], notes, p.ctx,
+                                                  total=done.total, positions=done.positions)))
+    return out
+
+
+class RunRefused(Exception):
+    """An order of the run would be refused: the run is rolled back and applied one by one."""
+
+
+async def _cut_at_groups_to_tell(conn, plain: list[_Plain]) -> list[_Plain]:
+    """Stop before the first event of a group that is owed a "closed" notice (handle adds it)."""
+    groups = list(dict.fromkeys(p.incoming.group_id for p in plain))
+    if not groups:
+        return plain
+    owed = {r["line_group_id"] for r in await fetch(
+        conn, "SELECT g.line_group_id FROM campaign_groups cg JOIN line_groups g ON g.id = cg.group_id"
+        f" WHERE cg.close_notice = 'due' AND g.line_group_id IN ({', '.join('?' * len(groups))})", *groups)}
+    cut = next((i for i, p in enumerate(plain) if p.incoming.group_id in owed), len(plain))
+    return plain[:cut]
+
+
+async def _campaigns(conn, plain: list[_Plain]) -> dict[int, int]:
+    """The campaign of each plain order (by its index): the quoted announcement's, else the
+    group's only campaign open at the order's stamp. Orders with neither are left out."""
+    groups = list(dict.fromkeys(p.incoming.group_id for p in plain if p.order))
+    marks = ", ".join("?" * len(groups))
+    open_ = defaultdict(list)
+    for r in await fetch(
+            conn, "SELECT c.id, c.closes_at, g.line_group_id FROM campaigns c"
+            " JOIN campaign_groups cg ON cg.campaign_id = c.id JOIN line_groups g ON g.id = cg.group_id"
+            f" WHERE c.status = 'open' AND g.line_group_id IN ({marks}) ORDER BY c.id", *groups):
+        open_[r["line_group_id"]].append((r["id"], _when(r["closes_at"])))
+    quoted = list({p.incoming.quoted_message_id for p in plain if p.order and p.incoming.quoted_message_id})
+    announced: dict[tuple[str, str], int] = {}
+    if quoted:
+        for r in await fetch(
+                conn, "SELECT cg.campaign_id, cg.announce_message_id, g.line_group_id FROM campaign_groups cg"
+                " JOIN line_groups g ON g.id = cg.group_id"
+                f" WHERE cg.announce_message_id IN ({', '.join('?' * len(quoted))})", *quoted):
+            announced[(r["line_group_id"], r["announce_message_id"])] = r["campaign_id"]
+    choice = {}
+    for p in plain:
+        if p.order is None:
+            continue
+        group, quote = p.incoming.group_id, p.incoming.quoted_message_id
+        if quote:
+            if (group, quote) in announced:
+                choice[p.index] = announced[(group, quote)]
+            continue
+        now_open = [cid for cid, closes_at in open_[group] if closes_at > p.ctx.now]
+        if len(now_open) == 1:
+            choice[p.index] = now_open[0]
+    return choice
+
+
+def _when(value) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
