@@ -3,6 +3,11 @@
 Pushes carry ``X-Line-Retry-Key`` from the first attempt, so a retry after a timeout
 or a crash is deduplicated by LINE; replies never carry it. Retryable failures (429,
 5xx, timeouts, LINE down) wait with backoff and try again; nothing is dropped.
+
+A push is billed as LINE bills it (``commerce.pushes``): once per recipient — a group's
+member count, read from LINE — per call of up to 5 messages. Its cost is counted against the
+month before it is sent; one that does not fit the budget, or that LINE refuses with "monthly
+limit reached", is held for a manager, never retried on its own.
 """
 from __future__ import annotations
 
@@ -14,24 +19,27 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from commerce import outbox
+from commerce import outbox, pushes
 from commerce.campaigns import campaign_detail
 from commerce.db import utcnow
 from commerce.errors import NotFound
-from commerce.models import CampaignGroup, LineGroup, Member, Notification
+from commerce.models import CampaignGroup, LineGroup, Notification
 from commerce.reports import pick_list
 
-from bot.line_api import LinePermanent, LineRetryable
+from bot.line_api import LineApiError, LineMonthlyLimit, LinePermanent, LineRetryable
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (1, 2, 5, 15, 30, 60, 120, 300)
 REPLY_TOKEN_LIFE_S = 60
 IN_FLIGHT = 64
+TRIED_WAIT_S = 1.0  # the longest a reply waits for "tried" to be recorded before it goes anyway
 
 
 class Sender(Protocol):
     async def reply(self, reply_token: str, messages: list[dict]) -> list[str]: ...
     async def push(self, to: str, messages: list[dict], *, retry_key: str) -> list[str]: ...
+    # Optional (LINE's; the sandbox has neither): ``group_member_count(group_id) -> int | None``
+    # and ``quota() -> bot.line_api.Quota``.
 
 
 Renderer = Callable[[str, dict, str], Any]  # (template, params, locale) -> messages (sync or async)
@@ -62,8 +70,10 @@ class Delivery:
     """One delivery worker. ``worker_id`` must be unique per process and task."""
 
     def __init__(self, sender: Sender, *, worker_id: str, locale: str, tz: ZoneInfo = ZoneInfo("Asia/Taipei"),
-                 clock: Callable[[], datetime] = utcnow, poll_s: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = utcnow, poll_s: float = 1.0,
+                 push_budget: int | None = None) -> None:
         self.tz = tz
+        self.push_budget = push_budget  # None: LINE's monthly quota
         self.sender = sender
         self.worker_id = worker_id
         self.locale = locale
@@ -133,47 +143,147 @@ class Delivery:
 
     async def deliver(self, note: Notification) -> None:
         now = self.clock()
+        if note.channel == "reply":
+            await self._deliver_reply(note, now)
+        else:
+            await self._deliver_push(note, now)
+
+    async def _deliver_reply(self, note: Notification, now: datetime) -> None:
+        tried_before = note.tried_at is not None
+        if self._token_lapsed(note, now) and not tried_before:  # LINE would refuse it: do not ask
+            await self._reply_lost(note, "reply token expired before it could be sent", now)
+            return
+        raw = note.params["messages"]
         try:
-            if note.channel == "reply":
-                raw = note.params["messages"]
-                # "_announces": this message is a campaign's announcement (a host's 開團 is
-                # announced by the free reply); remember its id so quotes find the campaign.
-                ids = await self.sender.reply(
-                    note.reply_token, [{k: v for k, v in m.items() if not k.startswith("_")} for m in raw]
-                )
-                # Sent: record it even if the database is down for a while, or another worker
-                # would send it again when the lease lapses (and find the token used).
-                await self._persist(lambda: outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock()))
-                for message, sent_id in zip(raw, ids):
-                    if message.get("_announces"):
-                        await self._remember_announcement(note.recipient, message["_announces"], sent_id)
+            await self._mark_tried(note, now)
+            # "_announces": this message is a campaign's announcement (a host's 開團 is
+            # announced by the free reply); remember its id so quotes find the campaign.
+            ids = await self.sender.reply(
+                note.reply_token, [{k: v for k, v in m.items() if not k.startswith("_")} for m in raw]
+            )
+        except LineRetryable as err:
+            if self._token_lapsed(note, now):
+                await self._reply_lost(note, f"reply token expired: {err}", now)
                 return
+            delay = backoff(note.attempts, err.retry_after)
+            # never past the token's life: then the buyer is told otherwise
+            left = REPLY_TOKEN_LIFE_S - (now - note.created_at).total_seconds()
+            delay = max(0.5, min(delay, left))
+            log.warning("LINE busy or down (%s); reply %s again in %ss", err, note.id, delay)
+            await outbox.mark_retry(note.id, self.worker_id, str(err), now=now, delay_s=delay,
+                                    untried=not err.reached)
+            return
+        except LinePermanent as err:
+            if tried_before and "reply token" in str(err).lower():
+                # Our earlier attempt spent the token: it was most likely delivered, and only
+                # its answer (or our record of it) was lost. Pushing it again would repeat it.
+                log.warning("reply %s: token spent by an earlier attempt; counted as sent", note.id)
+                await outbox.reply_spent(note.id, self.worker_id, str(err), now=now)
+                return
+            log.error("LINE refused reply %s: %s", note.id, err)
+            await self._reply_lost(note, str(err), now)  # an invalid (used or lapsed) reply token
+            return
+        # Sent: record it even if the database is down for a while, or another worker
+        # would send it again when the lease lapses (and find the token used).
+        await self._persist(lambda: outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock()))
+        for message, sent_id in zip(raw, ids):
+            if message.get("_announces"):
+                await self._remember_announcement(note.recipient, message["_announces"], sent_id)
+
+    async def _mark_tried(self, note: Notification, now: datetime) -> None:
+        """Record that the reply is being handed to LINE, waiting at most ``TRIED_WAIT_S``: a
+        database that is away must not hold the answer back while its token lapses (the
+        write lands later; ``mark_sent`` usually lands first anyway)."""
+        task = asyncio.create_task(self._persist(lambda: outbox.mark_reply_tried(note.id, self.worker_id, now=now)))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        await asyncio.wait({task}, timeout=TRIED_WAIT_S)
+
+    async def _deliver_push(self, note: Notification, now: datetime) -> None:
+        month = pushes.month_of(now, self.tz)
+        ids: list[str] = []
+        try:
             messages = await render(note, self.locale, self.tz)
-            ids: list[str] = []
+            if not messages:  # nothing left to say (e.g. a late reply with no text): no push, no cost
+                await outbox.mark_sent(note.id, self.worker_id, [], now=self.clock(), billed=0)
+                return
+            if self.push_budget is None and not await pushes.quota_known(month):
+                await self.refresh_quota(now)  # the budget is LINE's quota: read it once a month at least
+            # An earlier attempt reserved its cost already: keep that figure.
+            cost = note.billed or await self._recipients(note) * pushes.chunks(len(messages))
+            if not await pushes.reserve(note, cost, month=month, budget=self.push_budget):
+                log.warning("push %s held: %d billed messages would take the month over its budget", note.id, cost)
+                if await pushes.hold(note, self.worker_id, reason=pushes.OVER_BUDGET, cost=cost, month=month, now=now):
+                    self.wake()
+                return
             for i in range(0, len(messages), 5):
                 # One retry key per chunk, derived from the row's, so a retry repeats each exactly.
                 key = str(uuid.uuid5(note.retry_key, str(i)) if i else note.retry_key)
                 ids += await self.sender.push(note.recipient, messages[i:i + 5], retry_key=key)
-            billed = await self._billed(note) * max(1, (len(messages) + 4) // 5)
-            await outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock(), billed=billed)
+            await outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock(), billed=cost)
             if note.template == "campaign_announcement" and ids and note.campaign_id:
                 await self._remember_announcement(note.recipient, note.campaign_id, ids[0])
+        except LineMonthlyLimit as err:
+            log.error("LINE's monthly limit is reached: push %s held (%s)", note.id, err)
+            if not ids:
+                await pushes.release(note, month=month)
+            if await pushes.hold(note, self.worker_id, reason=pushes.MONTHLY_LIMIT, cost=note.billed, month=month,
+                                 now=now):
+                self.wake()
         except LineRetryable as err:
-            if note.channel == "reply" and self._token_lapsed(note, now):
-                await self._reply_lost(note, f"reply token expired: {err}", now)
-                return
             delay = backoff(note.attempts, err.retry_after)
-            if note.channel == "reply":  # never past the token's life: then the buyer is told otherwise
-                left = REPLY_TOKEN_LIFE_S - (now - note.created_at).total_seconds()
-                delay = max(0.5, min(delay, left))
             log.warning("LINE busy or down (%s); notification %s again in %ss", err, note.id, delay)
             await outbox.mark_retry(note.id, self.worker_id, str(err), now=now, delay_s=delay)
         except LinePermanent as err:
             log.error("LINE refused notification %s: %s", note.id, err)
-            if note.channel == "reply":  # an invalid (used or lapsed) reply token
-                await self._reply_lost(note, str(err), now)
-                return
+            await pushes.release(note, month=month)
             await outbox.mark_failed(note.id, self.worker_id, str(err), now=now)
+
+    async def _recipients(self, note: Notification) -> int:
+        """Whom LINE bills for a push: 1 for a person; for a group its member count, read from
+        LINE when unknown or when members joined or left since it was read."""
+        if note.recipient_kind != "group":
+            return 1
+        size = await pushes.group_size(note.recipient)
+        if size is not None:
+            return size
+        count = getattr(self.sender, "group_member_count", None)
+        if count is None:  # the sandbox: no LINE to ask
+            group = await LineGroup.get_or_none(line_group_id=note.recipient)
+            return (group.member_count or 1) if group else 1
+        size = await count(note.recipient)  # LineRetryable: retried like the push
+        if size is None:  # LINE does not know the group (the bot left it): the push will fail
+            return 1
+        await pushes.set_group_size(note.recipient, size, now=self.clock())
+        return size
+
+    async def refresh_quota(self, now: datetime | None = None) -> bool:
+        """Read the month's quota and LINE's own consumption; False when LINE cannot say."""
+        read = getattr(self.sender, "quota", None)
+        if read is None:
+            return False
+        try:
+            quota = await read()
+        except LineApiError as err:
+            log.warning("could not read LINE's message quota: %s", err)
+            return False
+        await pushes.record_quota(pushes.month_of(now or self.clock(), self.tz), limit=quota.limit,
+                                  used=quota.used, now=self.clock())
+        return True
+
+    async def refresh_group_sizes(self, group_ids: list[str]) -> None:
+        """Read from LINE the member count of each of these groups that needs it."""
+        count = getattr(self.sender, "group_member_count", None)
+        if count is None:
+            return
+        for group_id in await pushes.groups_to_size(group_ids):
+            try:
+                size = await count(group_id)
+            except LineApiError as err:
+                log.warning("could not read the member count of %s: %s", group_id, err)
+                continue
+            if size is not None:
+                await pushes.set_group_size(group_id, size, now=self.clock())
 
     @staticmethod
     def _token_lapsed(note: Notification, now: datetime) -> bool:
@@ -182,9 +292,7 @@ class Delivery:
     async def _reply_lost(self, note: Notification, error: str, now: datetime) -> None:
         """The buyer must still learn what the bot answered: a 1:1 push if they added the
         bot, else the reply is listed for staff (``outbox.untold``)."""
-        user_id = (note.params or {}).get("user_id")
-        follows = bool(user_id) and await Member.exists(line_user_id=user_id, follows=True)
-        if await outbox.reply_lost(note, self.worker_id, error, now=now, follows=follows):
+        if await outbox.reply_lost(note, self.worker_id, error, now=now):
             self.wake()
 
     async def _persist(self, write: Callable[[], Any], *, give_up_s: float = 300) -> None:
@@ -201,12 +309,6 @@ class Delivery:
                 await asyncio.sleep(delay)
                 waited += delay
                 delay = min(delay * 2, 5)
-
-    async def _billed(self, note: Notification) -> int:
-        if note.recipient_kind != "group":
-            return 1
-        group = await LineGroup.get_or_none(line_group_id=note.recipient)
-        return (group.member_count or 1) if group else 1
 
     async def _remember_announcement(self, group_line_id: str, campaign_id: int, message_id: str) -> None:
         """So that a buyer quoting the announcement picks its campaign."""

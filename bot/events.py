@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Incoming:
-    kind: str  # "message" | "edited" | "unsend" | "join" | "follow" | "member_joined"
+    kind: str  # "message" | "edited" | "unsend" | "join" | "follow" | "member_joined" | "member_left"
     event_id: str  # webhookEventId
     source: str  # "group" | "user"
     group_id: str | None

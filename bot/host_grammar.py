@@ -10,8 +10,9 @@ Pure functions: no I/O. `parse_host` never raises on any text; a `開團` it can
     取貨 12/2-12/5 本店        optional pickup window (first to last day, inclusive) and place
     標題 草莓大福              optional; overrides the first line's title
 
-`結單` (close now), `名單` (the orders), `揀貨單` (the pick list) are whole messages; English
-`open`, `close`, `orders`, `picklist` work too. Other lines of a `開團` are kept as notes.
+`結單` (close now), `名單` (the orders), `揀貨單` (the pick list), `公告` (announce a campaign
+opened at the counter or by the API, by a free reply) are whole messages; English
+`open`, `close`, `orders`, `picklist`, `announce` work too. Other lines of a `開團` are kept as notes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.grammar import normalize
 
 __all__ = [
-    "CloseCampaign", "HostCommand", "HostError", "ItemSpec", "ListOrders", "OpenCampaign",
+    "Announce", "CloseCampaign", "HostCommand", "HostError", "ItemSpec", "ListOrders", "OpenCampaign",
     "PickList", "parse_host",
 ]
 
@@ -65,6 +66,11 @@ class PickList:
 
 
 @dataclass(frozen=True, slots=True)
+class Announce:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class HostError:
     """A `開團` that cannot be read. `field` is `items`, `closes_at` or `pickup`; `code` is
     stable for translation; `line` is the offending line as typed (normalised)."""
@@ -75,12 +81,13 @@ class HostError:
     line: str | None = None
 
 
-HostCommand = OpenCampaign | CloseCampaign | ListOrders | PickList | HostError
+HostCommand = OpenCampaign | CloseCampaign | ListOrders | PickList | Announce | HostError
 
 _SIMPLE = {
     "結單": CloseCampaign, "收單": CloseCampaign, "close": CloseCampaign,
     "名單": ListOrders, "orders": ListOrders,
     "揀貨單": PickList, "撿貨單": PickList, "picklist": PickList, "pick list": PickList,
+    "公告": Announce, "announce": Announce,
 }
 _OPEN = re.compile(r"(?:[【\[]?開團[】\]]?|open(?=[ :]|$))[ :]*(?P<title>.*)", re.I)
 _TITLE = re.compile(r"(?:標題|title(?=[ :]))[ :]*(?P<value>.*)", re.I)

@@ -13,6 +13,8 @@ Every failure is a `LineApiError`:
   A reply cannot be retried safely: its token is single-use, so a second attempt after an
   accepted-but-unanswered reply comes back as `LinePermanent` (400 "Invalid reply token").
 - `LinePermanent`: any other 4xx (invalid reply token, bad body, 401, 403, ...).
+- `LineMonthlyLimit` (a `LinePermanent`): 429 "You have reached your monthly limit." — the
+  month's message quota is used up; retrying cannot help until the month turns.
 
 One `LineApi` is shared by every task of the process; it keeps no per-call state.
 """
@@ -23,6 +25,7 @@ import asyncio
 import email.utils
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -53,14 +56,32 @@ class LineRetryable(LineApiError):
     """The same call may succeed later (429, 5xx, timeout, connection error)."""
 
     def __init__(
-        self, message: str, status: int | None = None, retry_after: float | None = None
+        self, message: str, status: int | None = None, retry_after: float | None = None,
+        *, reached: bool = True,
     ) -> None:
         super().__init__(message, status)
         self.retry_after = retry_after
+        # False only when the request surely never reached LINE (connection refused).
+        self.reached = reached
 
 
 class LinePermanent(LineApiError):
     """Repeating the same call cannot succeed (4xx other than 429)."""
+
+
+class LineMonthlyLimit(LinePermanent):
+    """429 "You have reached your monthly limit.": no push goes out until the month turns."""
+
+
+MONTHLY_LIMIT = "monthly limit"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The month's message quota (None: LINE sets no limit) and what LINE counted so far."""
+
+    limit: int | None
+    used: int
 
 
 class LineApi:
@@ -171,6 +192,32 @@ class LineApi:
             raise _unanswered(e) from e
         return profile.display_name
 
+    async def group_member_count(self, group_id: str) -> int | None:
+        """How many members a group has (a push to it is billed once per member); None when
+        LINE does not know the group (404: the bot left it)."""
+        try:
+            answer = await self._messaging().get_group_member_count(group_id, _request_timeout=self._timeout)
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise _classify(e) from e
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise _unanswered(e) from e
+        return int(answer.count)
+
+    async def quota(self) -> Quota:
+        """The month's quota and LINE's own count of messages used against it."""
+        api = self._messaging()
+        try:
+            limit = await api.get_message_quota(_request_timeout=self._timeout)
+            used = await api.get_message_quota_consumption(_request_timeout=self._timeout)
+        except ApiException as e:
+            raise _classify(e) from e
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise _unanswered(e) from e
+        return Quota(limit=int(limit.value) if limit.type == "limited" and limit.value is not None else None,
+                     used=int(used.total_usage))
+
     def _messaging(self) -> AsyncMessagingApi:
         if self._api is None:
             raise RuntimeError("LineApi.start() has not been awaited")
@@ -199,6 +246,8 @@ def _message_to_sdk(message: dict) -> Message:
 def _classify(e: ApiException) -> LineApiError:
     status = e.status
     text = f"LINE answered {status}: {_error_message(e.body)}"
+    if status == 429 and MONTHLY_LIMIT in text.lower():
+        return LineMonthlyLimit(text, status=status)
     if status == 429 or (isinstance(status, int) and status >= 500):
         retry_after = _retry_after_seconds(e.headers.get("Retry-After") if e.headers else None)
         return LineRetryable(text, status=status, retry_after=retry_after)
@@ -208,7 +257,8 @@ def _classify(e: ApiException) -> LineApiError:
 def _unanswered(e: BaseException) -> LineRetryable:
     if isinstance(e, asyncio.TimeoutError):
         return LineRetryable("LINE did not answer in time")
-    return LineRetryable(f"could not reach LINE: {type(e).__name__}: {e}")
+    return LineRetryable(f"could not reach LINE: {type(e).__name__}: {e}",
+                         reached=not isinstance(e, aiohttp.ClientConnectorError))
 
 
 def _json_body(body: Any) -> Any:

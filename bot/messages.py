@@ -186,6 +186,19 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "picklist_buyers": ("【每位買家】共 {count} 位", "[Per buyer] {count}"),
     "picklist_none": ("（沒有已保留的訂購）", "(nothing reserved)"),
     "picklist_continued": ("📦 揀貨單（續 {part}）", "📦 Pick list (part {part})"),
+    "picklist_closed_reply": ("⏰ 已到截止時間，已結單。群組裡下一則訊息會收到「已結單」的回覆（免費，不另推播）。",
+                              "⏰ The deadline passed: closed. The group's next message is answered “closed” "
+                              "(a free reply, no push)."),
+    "picklist_closed_push": ("⏰ 已到截止時間，已結單，並已推播通知群組。",
+                             "⏰ The deadline passed: closed, and the groups were told by push."),
+    "pushes_held": ("⚠️ {month} 的 LINE 推播已達本店設定的預算，之後的推播先保留不送。"
+                    "請店長到管理頁「推播」決定要照送或取消。",
+                    "⚠️ LINE pushes for {month} reached the shop's budget: further pushes are held. "
+                    "A manager can send or drop them on the Pushes page."),
+    "pushes_held_limit": ("⚠️ LINE 回覆 {month} 的訊息額度已用完，推播先保留不送。"
+                          "請店長到管理頁「推播」處理（升級方案或下個月再送）。",
+                          "⚠️ LINE says the message quota for {month} is used up: pushes are held. "
+                          "A manager can send or drop them on the Pushes page."),
     # --- scheduled (scheduler jobs, commerce.reminders) -----------------------------------------
     "closed_group": ("🔔「{title}」已結單，謝謝大家跟團！", "🔔 “{title}” is now closed. Thank you all!"),
     "closed_group_orders": ("要看自己的訂單和金額，請私訊我「我的訂單」。",
@@ -478,7 +491,13 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
     if template == "pick_list":
         if "pick_list" not in params:
             raise ValueError("pick_list needs params['pick_list'] from commerce.reports.pick_list")
-        return [text_message(c) for c in pick_list_texts(params["pick_list"], locale)]
+        head = None
+        if params.get("closed_on_schedule"):  # the host hears of the close here, at no extra cost
+            head = t(locale, "picklist_closed_push" if params.get("groups_told") == "push" else "picklist_closed_reply")
+        return [text_message(c) for c in pick_list_texts(params["pick_list"], locale, head=head)]
+    if template == "pushes_held":
+        return [text_message(t(locale, "pushes_held_limit" if params.get("reason") == "LINE monthly limit"
+                               else "pushes_held", month=clean(params.get("month", ""), 7)))]
     if template in _SCHEDULED:
         return _SCHEDULED[template](params, locale, campaign, tz)
     if template == "late_reply":
@@ -534,11 +553,13 @@ def announcement(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_T
     return "\n".join(lines)
 
 
-def pick_list_texts(data: dict[str, Any], locale: str) -> list[str]:
-    """The pick list as texts within LINE's size limit: totals, then one line per buyer."""
+def pick_list_texts(data: dict[str, Any], locale: str, *, head: str | None = None) -> list[str]:
+    """The pick list as texts within LINE's size limit: ``head`` (e.g. that the campaign closed
+    on schedule), totals, then one line per buyer."""
     info = data["campaign"]
-    lines = [t(locale, "picklist_head", title=clean(info["title"], TITLE_LIMIT), code=info["code"]),
-             t(locale, "picklist_totals")]
+    lines = ([head] if head else []) + [
+        t(locale, "picklist_head", title=clean(info["title"], TITLE_LIMIT), code=info["code"]),
+        t(locale, "picklist_totals")]
     lines += [f"{item_name(i['label'], i['name'])} ×{i['qty']}" for i in data["items"]]
     lines.append(t(locale, "picklist_buyers", count=len(data["buyers"])))
     if not data["buyers"]:
@@ -563,14 +584,19 @@ def _need_campaign(template: str, campaign: dict[str, Any] | None) -> dict[str, 
 
 def _closed_group(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None,
                   tz: ZoneInfo) -> list[dict]:
-    campaign = _need_campaign("campaign_closed_group", campaign)
+    return [text_message(closed_notice(_need_campaign("campaign_closed_group", campaign), locale))]
+
+
+def closed_notice(campaign: dict[str, Any], locale: str) -> str:
+    """The "已結單" notice to a group: by push (PLUSONE_CLOSE_NOTICE=push) or, by default, in
+    the reply to the group's next message."""
     lines = [t(locale, "closed_group", title=clean(campaign["title"], TITLE_LIMIT))]
     window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),
                            campaign.get("pickup_place"), locale)
     if window:
         lines.append(t(locale, "announce_pickup", window=window))
     lines.append(t(locale, "closed_group_orders"))
-    return [text_message("\n".join(lines))]
+    return "\n".join(lines)
 
 
 def _closing_soon_group(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None,
@@ -589,9 +615,14 @@ def _unpaid(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None
 
 
 def _pickup(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None, tz: ZoneInfo) -> list[dict]:
+    """Pickup reminders; orders of other campaigns with money due ride along (one push a day)."""
     lines = [t(locale, "pickup_head")]
+    due_only = []
     for o in params["orders"]:
         number, title = clean(o["number"], 12), clean(o["title"], TITLE_LIMIT)
+        if "first_day" not in o["kinds"] and "last_day" not in o["kinds"]:
+            due_only.append(t(locale, "unpaid_order", number=number, title=title, due=format_money(o["due"])))
+            continue
         if "first_day" in o["kinds"]:
             window = pickup_window(o.get("pickup_from"), o.get("pickup_until"), o.get("pickup_place"), locale)
             line = t(locale, "pickup_opens", number=number, title=title, window=window or "")
@@ -602,6 +633,8 @@ def _pickup(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None
             line += t(locale, "pickup_due", due=format_money(o["due"]))
         lines.append(line)
     lines.append(t(locale, "pickup_how"))
+    if due_only:
+        lines += [t(locale, "unpaid_head"), *due_only, t(locale, "unpaid_how")]
     return texts(lines, locale=locale, limit_messages=1)
 
 

@@ -17,6 +17,8 @@ from commerce.models import Member
 
 log = logging.getLogger(__name__)
 NAME_SWEEP_S = 300  # how often nameless buyers' profiles are asked for again
+QUOTA_SWEEP_S = 300  # how often LINE's quota and consumption are read for the staff pages
+_MEMBERS_CHANGE = ("join", "memberJoined", "memberLeft")
 
 
 class KnownNames:
@@ -31,21 +33,26 @@ class KnownNames:
 
 class BotRuntime:
     def __init__(self, sender: Sender, profiles: Profiles, *, locale: str, tz: ZoneInfo, public_url: str,
-                 worker_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+                 worker_id: str, clock: Callable[[], datetime] = utcnow, push_budget: int | None = None) -> None:
         self.profiles = profiles
         self.locale = locale
         self.tz = tz
         self.public_url = public_url
         self.clock = clock
-        self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock)
+        self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock,
+                                 push_budget=push_budget)
         self.in_flight = InFlight()  # events the webhook has parsed and not yet stored
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
                                      reply_worker=worker_id, in_flight=self.in_flight,
-                                     on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake)
+                                     on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake,
+                                     apply_run=self.apply_run)
 
     async def prepare(self, events: Sequence[dict[str, Any]]) -> "KnownNames":
         """Before a batch's transaction: fetch the display names LINE has and we do not (buyers
-        seen the first time), all at once, so nothing waits on LINE inside a transaction."""
+        seen the first time), all at once, so nothing waits on LINE inside a transaction. Also
+        the member count of a group the bot joined, where members joined or left, or whose
+        count is not known yet (a group push is billed once per member)."""
+        await self._group_sizes(events)
         wanted: dict[str, str | None] = {}
         for event in events:
             source = event.get("source") or {}
@@ -67,6 +74,21 @@ class BotRuntime:
         await asyncio.gather(*[fetch_name(u, g) for u, g in missing])
         return names
 
+    async def _group_sizes(self, events: Sequence[dict[str, Any]]) -> None:
+        from commerce import pushes
+
+        changed = {(e.get("source") or {}).get("groupId") for e in events if e.get("type") in _MEMBERS_CHANGE}
+        changed.discard(None)
+        groups = [g for g in dict.fromkeys((e.get("source") or {}).get("groupId") for e in events) if g]
+        if not groups:
+            return
+        try:
+            for group_id in changed:
+                await pushes.members_changed(group_id)
+            await self.delivery.refresh_group_sizes(groups)
+        except Exception:  # a count is read again before the next push to the group
+            log.warning("could not refresh group member counts", exc_info=True)
+
     async def apply(self, event: dict[str, Any], names: "KnownNames | None" = None,
                     at: datetime | None = None) -> list[dict]:
         """One event inside its savepoint, as happening at ``at`` (its LINE stamp)."""
@@ -79,17 +101,29 @@ class BotRuntime:
                          profiles=names or KnownNames())
         return await handle(incoming, ctx)
 
+    async def apply_run(self, conn: Any, events: list[tuple[dict[str, Any], datetime]],
+                        names: "KnownNames | None" = None) -> list[list[dict]]:
+        """A leading run of plain "+1"s booked together (``bot.handlers.flash``)."""
+        from bot.handlers.flash import apply_run
+
+        return await apply_run(conn, [
+            (to_incoming(event), BotContext(now=at, locale=self.locale, tz=self.tz, public_url=self.public_url,
+                                            profiles=names or KnownNames()))
+            for event, at in events])
+
     def start(self) -> None:
         self.inbound.start()
         self.delivery.start()
         self.inbound.wake()  # events stored before a crash or restart are applied now
         self.delivery.wake()
         self._names_task = asyncio.create_task(self._name_sweeps(), name="names")
+        self._quota_task = asyncio.create_task(self._quota_sweeps(), name="quota")
 
     async def stop(self) -> None:
-        task = getattr(self, "_names_task", None)
-        if task:
-            task.cancel()
+        for name in ("_names_task", "_quota_task"):
+            task = getattr(self, name, None)
+            if task:
+                task.cancel()
         await self.inbound.stop()
         await self.delivery.stop()
 
@@ -100,6 +134,14 @@ class BotRuntime:
                 await self.refresh_names()
             except Exception:
                 log.warning("refreshing display names failed; next sweep tries again", exc_info=True)
+
+    async def _quota_sweeps(self) -> None:
+        while True:
+            try:
+                await self.delivery.refresh_quota()
+            except Exception:
+                log.warning("reading LINE's quota failed; next sweep tries again", exc_info=True)
+            await asyncio.sleep(QUOTA_SWEEP_S)
 
     async def refresh_names(self, limit: int = 50) -> int:
         """Buyers first seen while LINE's profile API was away have no name; ask again, by

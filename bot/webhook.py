@@ -65,6 +65,8 @@ def to_incoming(event: dict[str, Any]) -> Incoming | None:
         return Incoming(kind=kind, message_id=None, **common)
     if kind == "memberJoined":
         return Incoming(kind="member_joined", message_id=None, **common)
+    if kind == "memberLeft":
+        return Incoming(kind="member_left", message_id=None, **common)
     return None
 
 

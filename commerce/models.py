@@ -31,6 +31,8 @@ class LineGroup(Model):
     line_group_id = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200, default="")
     member_count = fields.IntField(null=True)  # a group push is billed once per member
+    # When member_count was read from LINE; None: never, or members joined or left since.
+    member_count_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -61,6 +63,8 @@ class CampaignGroup(Model):
     campaign = fields.ForeignKeyField("commerce.Campaign", related_name="groups")
     group = fields.ForeignKeyField("commerce.LineGroup", related_name="campaigns")
     announce_message_id = fields.CharField(max_length=64, null=True, db_index=True)
+    # The scheduled close told by reply to the group's next message (free): ""|due|told.
+    close_notice = fields.CharField(max_length=8, default="")
 
     class Meta:
         table = "campaign_groups"
@@ -303,7 +307,9 @@ class Notification(Model):
     campaign = fields.ForeignKeyField("commerce.Campaign", related_name="notifications", null=True)
     dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
     retry_key = fields.UUIDField()
-    status = fields.CharField(max_length=10, default="pending", db_index=True)  # pending|sent|failed
+    # pending|sent|failed; held: over the month's budget or LINE's limit, waiting for a manager;
+    # dropped: a held push a manager chose not to send.
+    status = fields.CharField(max_length=10, default="pending", db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)
     claimed_by = fields.CharField(max_length=64, null=True)
@@ -312,9 +318,28 @@ class Notification(Model):
     sent_message_ids = fields.JSONField(default=list)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    # A reply handed to LINE at least once: a later "invalid reply token" is then most likely
+    # our own earlier, accepted attempt, not a lost answer.
+    tried_at = fields.DatetimeField(null=True)
+    approved_by = fields.CharField(max_length=100, default="")  # a manager sent it over budget
 
     class Meta:
         table = "notifications"
+
+
+class PushMonth(Model):
+    # One shop month of billed LINE messages: ``billed`` counts what pushes sent and in flight
+    # cost (raised by a conditional update before a push is sent, so the budget holds with
+    # several workers), beside LINE's own figures read from its quota API.
+    month = fields.CharField(max_length=7, primary_key=True)  # YYYY-MM in the shop's zone
+    billed = fields.IntField(default=0)
+    line_quota = fields.IntField(null=True)  # None: not read yet, or LINE sets no limit
+    line_used = fields.IntField(null=True)
+    line_checked_at = fields.DatetimeField(null=True)
+    limit_reached_at = fields.DatetimeField(null=True)  # LINE answered "monthly limit reached"
+
+    class Meta:
+        table = "push_months"
 
 
 class PrintJob(Model):

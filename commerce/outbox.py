@@ -30,6 +30,7 @@ class Message:
     dedupe_key: str | None = None  # a second enqueue with the same key is ignored
     channel: str = "push"  # push|reply (a reply is free and uses reply_token)
     reply_token: str | None = None
+    approved_by: str = ""  # sent even over the month's budget (commerce.pushes)
 
 
 async def enqueue(*messages: Message, now: datetime | None = None) -> None:
@@ -48,6 +49,7 @@ async def enqueue(*messages: Message, now: datetime | None = None) -> None:
             retry_key=uuid.uuid4(),
             next_attempt_at=now,
             created_at=now,
+            approved_by=m.approved_by,
         )
         for m in messages
     ]
@@ -136,8 +138,13 @@ async def push_counts(since: datetime, until: datetime | None = None) -> dict[st
     return counts
 
 
-async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_s: float) -> None:
+async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_s: float,
+                     untried: bool = False) -> None:
+    """Try again in ``delay_s``. ``untried``: the attempt surely never reached LINE (a reply
+    is then as good as never tried)."""
+    extra: dict[str, Any] = {"tried_at": None} if untried else {}
     await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
+        **extra,
         attempts=F("attempts") + 1,
         last_error=error[:500],
         next_attempt_at=now + timedelta(seconds=delay_s),
@@ -145,12 +152,30 @@ async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_
     )
 
 
-async def reply_lost(note: Notification, worker: str, error: str, *, now: datetime, follows: bool) -> bool:
+async def mark_reply_tried(nid: int, worker: str, *, now: datetime) -> None:
+    """Before a reply is handed to LINE: from now on an "invalid reply token" for this row may
+    be our own accepted attempt (``reply_spent``), not a lost answer."""
+    await Notification.filter(id=nid, claimed_by=worker, status="pending", tried_at__isnull=True).update(tried_at=now)
+
+
+async def reply_spent(nid: int, worker: str, error: str, *, now: datetime) -> bool:
+    """LINE refused the token of a reply that an earlier attempt had already handed over: that
+    attempt was most likely accepted (its answer or our record of it was lost). Recorded as
+    sent, with the doubt in its error; nothing is pushed, so the buyer is never told twice."""
+    return bool(await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
+        status="sent", sent_at=now, claimed_until=None,
+        last_error=f"token spent by an earlier attempt (most likely delivered): {error}"[:500],
+    ))
+
+
+async def reply_lost(note: Notification, worker: str, error: str, *, now: datetime) -> bool:
     """A reply LINE can no longer take (its token lapsed or was refused). A buyer who added the
     bot is told by a 1:1 push of the same answer (billed, counted like any push); otherwise the
-    row stays failed with ``untold`` in its error, listed for staff by ``untold``. True if pushed."""
+    row stays failed with ``untold`` in its error, listed for staff by ``untold``. True if pushed.
+    Whether the buyer follows the bot is read in the same transaction as the decision."""
     user_id = (note.params or {}).get("user_id")
     async with in_transaction():
+        follows = bool(user_id) and await Member.exists(line_user_id=user_id, follows=True)
         if not await Notification.filter(id=note.id, claimed_by=worker, status="pending").update(
             status="failed", claimed_until=None,
             last_error=f"{'pushed 1:1' if follows and user_id else UNTOLD}: {error}"[:500],

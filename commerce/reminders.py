@@ -7,10 +7,15 @@ meets an existing key is dropped), and a campaign is closed by one conditional u
 that dies midway leaves what it queued queued; the next run queues the rest.
 
 Keys (one push each, ever):
-- ``closed:{campaign}:{group}`` — the "已結單" notice to each group of a campaign closed at its deadline
+- ``closed:{campaign}:{group}`` — the "已結單" push to each group of a campaign closed at its
+  deadline, only when the shop asks for it (``PLUSONE_CLOSE_NOTICE=push``); by default the
+  group's next message is answered "closed" by reply instead (``take_close_notices``), free
 - ``closing:{campaign}:{group}`` — the "closing soon" push to a group (only when the shop turns it on)
-- ``unpaid:{member}:{day}``, ``pickup:{member}:{day}`` — one reminder per buyer per shop day,
-  listing all their orders that need it; an order is named in at most one reminder of each kind
+- ``unpaid:{member}:{day}``, ``pickup:{member}:{day}`` — reminders to a buyer, combined so a
+  buyer gets at most one a shop day across campaigns and kinds: a pickup reminder also lists the
+  buyer's orders with money due not named before, and the unpaid reminders skip a buyer who got
+  a pickup reminder that day (what is still due is named the next evening); an order is named
+  in at most one reminder of each kind
 - ``reconcile:{host}:{day}`` — the daily reconciliation to a host
 - ``lowstock:{item}`` — the low-stock alert to the host
 
@@ -76,10 +81,12 @@ class Closed:
     pushes: list[Message]
 
 
-async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> Closed:
+async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_to_groups: bool = False) -> Closed:
     """Close every open campaign whose deadline has passed. In the same transaction as each
-    close: the pick list to the host (``commerce.campaigns.close_campaign``) and the
-    "已結單" notice to each of its groups.
+    close: the pick list to the host (``commerce.campaigns.close_campaign``, saying it closed
+    on schedule and how the groups hear of it) and the "已結單" notice to each of its groups —
+    a push billed per member with ``push_to_groups``, else due by reply to the group's next
+    message (``take_close_notices``).
 
     A campaign is closed only once its deadline is ``in_flight`` behind ``now`` (messages
     stamped before it may still be travelling) and no event stamped before it is waiting to be
@@ -104,8 +111,13 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> Cl
                             params={"campaign_id": campaign_id}, campaign_id=campaign_id,
                             dedupe_key=f"closed:{campaign_id}:{g}")
                     for g in await _group_ids(campaign_id)
-                ]
+                ] if push_to_groups else []
                 await outbox.enqueue(*notices, now=now)
+                if not push_to_groups:
+                    await CampaignGroup.filter(campaign_id=campaign_id, close_notice="").update(close_notice="due")
+                await Notification.filter(dedupe_key=f"picklist:{campaign_id}", status="pending").update(
+                    params={"campaign_id": campaign_id, "closed_on_schedule": True,
+                            "groups_told": "push" if push_to_groups else "reply"})
         except DomainError:  # cancelled meanwhile
             continue
         closed.append(campaign_id)
@@ -115,6 +127,15 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> Cl
         keys = [pick_list.dedupe_key] + [n.dedupe_key for n in notices]
         pushes += await _queued_now(keys, [pick_list, *notices], now)
     return Closed(closed, pushes)
+
+
+async def take_close_notices(line_group_id: str) -> list[int]:
+    """The campaigns closed on schedule whose close this group has not been told yet; each is
+    taken once (call inside the transaction of the message answered with it)."""
+    due = await (CampaignGroup.filter(group__line_group_id=line_group_id, close_notice="due").order_by("id")
+                 .values_list("id", "campaign_id"))
+    return [campaign_id for row_id, campaign_id in due
+            if await CampaignGroup.filter(id=row_id, close_notice="due").update(close_notice="told")]
 
 
 async def orders_in_flight(before: datetime) -> bool:
@@ -161,9 +182,10 @@ async def _buyer_views(**campaign_filter: Any) -> list[dict[str, Any]]:
 
 
 async def _named_before(template: str, recipients: Iterable[str]) -> dict[str, set[tuple[int, str]]]:
-    """(order id, kind) pairs already named in earlier reminders of ``template``, per recipient."""
+    """(order id, kind) pairs already named in earlier reminders (of either kind: a pickup
+    reminder names money due too), per recipient."""
     named: dict[str, set[tuple[int, str]]] = defaultdict(set)
-    rows = await (Notification.filter(template=template, recipient__in=list(recipients))
+    rows = await (Notification.filter(template__in=(UNPAID, PICKUP), recipient__in=list(recipients))
                   .values_list("recipient", "params"))
     for recipient, params in rows:
         for entry in (params or {}).get("orders", []):
@@ -179,8 +201,12 @@ async def _remind(template: str, prefix: str, wanted: dict[str, list[tuple[dict[
         return []
     member_ids = dict(await Member.filter(line_user_id__in=list(wanted)).values_list("line_user_id", "id"))
     keys = {user: f"{prefix}:{member_ids[user]}:{day.isoformat()}" for user in wanted}
-    taken = set(await Notification.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True))
-    wanted = {user: entries for user, entries in wanted.items() if keys[user] not in taken}
+    # One reminder a buyer a day: the unpaid ones wait for a buyer told about pickup today.
+    others = {user: f"pickup:{member_ids[user]}:{day.isoformat()}" for user in wanted} if template == UNPAID else {}
+    taken = set(await Notification.filter(dedupe_key__in=[*keys.values(), *others.values()])
+                .values_list("dedupe_key", flat=True))
+    wanted = {user: entries for user, entries in wanted.items()
+              if keys[user] not in taken and others.get(user) not in taken}
     before = await _named_before(template, wanted)
     messages = []
     for user, entries in wanted.items():
@@ -189,6 +215,8 @@ async def _remind(template: str, prefix: str, wanted: dict[str, list[tuple[dict[
             kinds = [k for k in kinds if (entry["id"], k) not in before[user]]
             if kinds:
                 fresh.append({**entry, "kinds": kinds})
+        if template == PICKUP and not any(set(e["kinds"]) - {UNPAID} for e in fresh):
+            continue  # money due alone waits for the evening's unpaid reminder
         if fresh:
             messages.append(Message(recipient_kind="member", recipient=user, template=template,
                                     params={"orders": fresh}, dedupe_key=keys[user]))
@@ -220,6 +248,11 @@ async def pickup_reminders(now: datetime, *, day: date) -> list[Message]:
         kinds = [k for k, d in ((FIRST_DAY, c["pickup_from"]), (LAST_DAY, c["pickup_until"]))
                  if d and date.fromisoformat(d) == (day if k == FIRST_DAY else tomorrow)]
         wanted[view["member"]["line_user_id"]].append((_entry(view), kinds))
+    if wanted:  # the same push names their other orders with money due (no second push tonight)
+        for view in await _buyer_views():
+            user = view["member"]["line_user_id"]
+            if user in wanted and view["id"] not in seen and view["balance"] - view["reported"] > 0:
+                wanted[user].append((_entry(view), [UNPAID]))
     return await _remind(PICKUP, "pickup", wanted, day, now)
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce import campaigns, orders, outbox, reports
+from commerce import campaigns, orders, pushes, reports
 from commerce.db import utcnow
 from commerce.errors import InvalidInput
 from pickup_counter.api import actor, json_body, json_response, path_int, require
-from pickup_counter.web import ZONE
+from pickup_counter.web import BUDGET, ZONE
 
 routes = web.RouteTableDef()
 
@@ -100,7 +100,10 @@ async def open_campaign(request: web.Request) -> web.Response:
     require(request, "manager")
     spec = parse_spec(await json_body(request))
     campaign = await campaigns.open_campaign(spec, now=utcnow())
-    return json_response(await campaigns.campaign_detail(campaign.id), status=201)
+    detail = await campaigns.campaign_detail(campaign.id)
+    if spec.announce and spec.group_ids:  # what the announcement push costs (GET /api/announcement-cost before)
+        detail["announcement_cost"] = await pushes.announcement_cost(list(spec.group_ids))
+    return json_response(detail, status=201)
 
 
 @routes.get("/api/campaigns/{id}")
@@ -186,11 +189,45 @@ def month_bounds(month: str | None, zone) -> tuple[datetime, datetime]:
 
 @routes.get("/api/reports/pushes")
 async def push_report(request: web.Request) -> web.Response:
-    """``{"month", "templates": {template: {"pushes", "billed"}}, "pushes", "billed"}``: LINE
-    pushes sent in a month of the shop's zone (each costs quota per recipient)."""
+    """``{"month", "pushes", "billed", "quota", "used_by_line", "budget", "held", "by_template",
+    "templates"}``: LINE pushes sent in a month of the shop's zone, billed as LINE bills them
+    (once per recipient: a group push once per member), beside LINE's own figures."""
     require(request, "manager")
     start, end = month_bounds(request.query.get("month"), request.app[ZONE])
-    counts = await outbox.push_counts(start, end)
-    return json_response({"month": start.strftime("%Y-%m"), "templates": counts,
-                          "pushes": sum(c["pushes"] for c in counts.values()),
-                          "billed": sum(c["billed"] for c in counts.values())})
+    return json_response(await pushes.summary(start, end, month=start.strftime("%Y-%m"),
+                                              budget=request.app.get(BUDGET)))
+
+
+@routes.get("/api/pushes/held")
+async def held_pushes(request: web.Request) -> web.Response:
+    """``{"held": [...]}``: pushes kept back (over the month's budget, or LINE's monthly limit)."""
+    require(request, "manager")
+    return json_response({"held": await pushes.held()})
+
+
+@routes.post("/api/pushes/{id}/send")
+async def send_held_push(request: web.Request) -> web.Response:
+    """Send a held push anyway, over the budget (manager)."""
+    require(request, "manager")
+    await pushes.send_anyway(path_int(request), actor=actor(request), now=utcnow())
+    return json_response({"id": path_int(request), "status": "pending"})
+
+
+@routes.post("/api/pushes/{id}/drop")
+async def drop_held_push(request: web.Request) -> web.Response:
+    """Never send a held push (manager)."""
+    require(request, "manager")
+    await pushes.drop(path_int(request), actor=actor(request), now=utcnow())
+    return json_response({"id": path_int(request), "status": "dropped"})
+
+
+@routes.get("/api/announcement-cost")
+async def announcement_cost(request: web.Request) -> web.Response:
+    """What announcing a campaign by push in ``?group_ids=C1,C2`` would cost before it is opened:
+    ``{"groups": [{"group_id", "members"}], "billed", "unknown"}`` (a host's 公告 in the group
+    announces it by a free reply instead)."""
+    require(request, "manager")
+    ids = [g for g in request.query.get("group_ids", "").replace(" ", ",").split(",") if g]
+    if not ids:
+        raise InvalidInput("group_ids: LINE group ids separated by commas", field="group_ids")
+    return json_response(await pushes.announcement_cost(ids))

@@ -141,9 +141,19 @@ def document() -> dict[str, Any]:
                 "Open the cash drawer now (a print job of kind drawer records who asked); answers the job "
                 "{id, status: printed, error}; a printer that does not take it is 503 printer_unavailable, "
                 "and the drawer is never opened later", "cashier", ok=201, errors=(401, 403, 503))},
-            "/api/reports/pushes": {"get": _op("LINE pushes sent in a month by template, with the messages billed; "
-                                               "answers {month, templates, pushes, billed}", "manager",
+            "/api/reports/pushes": {"get": _op("LINE pushes sent in a month, billed as LINE bills them (once per "
+                                               "recipient, a group push once per member), beside LINE's own "
+                                               "figures; answers {month, pushes, billed, quota, used_by_line, "
+                                               "budget, held, by_template, templates}", "manager",
                                                params=(_query("month", "YYYY-MM in the shop's zone; default this month"),))},
+            "/api/pushes/held": {"get": _op("Pushes held over the month's budget or LINE's monthly limit; "
+                                            "answers {held: [...]}", "manager")},
+            "/api/pushes/{id}/send": {"post": _op("Send a held push anyway, over the budget", "manager")},
+            "/api/pushes/{id}/drop": {"post": _op("Drop a held push: it is never sent", "manager")},
+            "/api/announcement-cost": {"get": _op(
+                "What announcing by push in these groups would cost (members per group, as read from LINE); "
+                "a host's 公告 in the group announces by a free reply instead", "manager",
+                params=(_query("group_ids", "LINE group ids separated by commas", required=True),))},
             "/api/openapi.json": {"get": _op("This document", None, errors=())},
         } | _counter_paths(),
     }

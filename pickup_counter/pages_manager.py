@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce import bank_import, campaigns, orders, outbox, reports
+from commerce import bank_import, campaigns, orders, outbox, pushes, reports
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from pickup_counter.api_campaigns import month_bounds
@@ -95,6 +95,13 @@ async def replies_page(request: web.Request) -> dict[str, Any]:
     """Answers the bot could not deliver (the reply token lapsed and the buyer has not added
     the bot, so no 1:1 push): staff tell these buyers their order was taken."""
     return {"untold": await outbox.untold(), "zone_name": _zone_key(request)}
+
+
+@routes.get("/manager/pushes")
+@page("manager_pushes.html", **MANAGER)
+async def pushes_page(request: web.Request) -> dict[str, Any]:
+    """Pushes held over the month's budget (or LINE's monthly limit): send anyway or drop."""
+    return {"held": await pushes.held(), "zone_name": _zone_key(request)}
 
 
 def _chart(by_method: dict[str, int]) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from commerce import outbox, sessions
+from commerce import pushes, sessions
 from commerce.db import utcnow
 from commerce.staff import role_at_least
 from pickup_counter.api import ACTOR, PUBLIC_PATHS, ROLE, WRITE_METHODS, Forbidden, Unauthorized
@@ -34,6 +34,7 @@ SESSION = web.RequestKey("session", sessions.Session)
 LOCALE = web.AppKey("page_locale", str)
 ZONE = web.AppKey("page_zone", object)
 SHOP = web.AppKey("page_shop", str)
+BUDGET = web.AppKey("push_budget", object)  # PLUSONE_PUSH_BUDGET (None: LINE's quota)
 _SESSION_PATHS = ("/api", "/counter", "/manager", "/login", "/logout")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -107,10 +108,14 @@ def base_context(request: web.Request, *areas: str) -> dict[str, Any]:
     }
 
 
-async def month_pushes(zone) -> int:
+async def month_pushes(app: web.Application) -> dict[str, Any]:
+    """This month's message cost for the top bar of every staff page: what we counted
+    (billed as LINE bills), LINE's own count and quota (as last read), pushes held."""
+    zone = app[ZONE]
     now = utcnow().astimezone(zone)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return sum(c["pushes"] for c in (await outbox.push_counts(start)).values())
+    end = (start + timedelta(days=32)).replace(day=1)
+    return await pushes.summary(start, end, month=start.strftime("%Y-%m"), budget=app.get(BUDGET))
 
 
 Handler = Callable[[web.Request], Awaitable[dict[str, Any]]]
@@ -128,7 +133,7 @@ def page(template: str, *, role: str = "cashier", areas: tuple[str, ...] = ()) -
             if not role_at_least(session.role, role):
                 ctx["needed_role"] = role
                 return aiohttp_jinja2.render_template("forbidden.html", request, ctx, status=403)
-            ctx["pushes"] = await month_pushes(request.app[ZONE])
+            ctx["pushes"] = await month_pushes(request.app)
             ctx.update(await fn(request))
             return aiohttp_jinja2.render_template(template, request, ctx)
         return handler
@@ -214,9 +219,9 @@ def static_url(app: web.Application) -> Callable[[str], str]:
     return url
 
 
-def setup(app: web.Application, *, locale: str, zone, shop_name: str) -> None:
+def setup(app: web.Application, *, locale: str, zone, shop_name: str, push_budget: int | None = None) -> None:
     """Templates, static files, sign-in routes. Page routes are added by their modules."""
-    app[LOCALE], app[ZONE], app[SHOP] = locale, zone, shop_name
+    app[LOCALE], app[ZONE], app[SHOP], app[BUDGET] = locale, zone, shop_name, push_budget
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                undefined=jinja2.StrictUndefined)
     env.globals["static"] = static_url(app)

@@ -82,7 +82,7 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         transcript = Transcript()
         sender = SandboxSender(transcript)
         runtime = BotRuntime(sender, sender, locale=settings.locale, tz=settings.tz,
-                             public_url=settings.public_url, worker_id=worker_id)
+                             public_url=settings.public_url, worker_id=worker_id, push_budget=settings.push_budget)
         app.router.add_routes(sandbox_routes(transcript, on_stored=runtime.inbound.wake,
                                              window_ms=settings.reorder_window_ms))
         from bot.sandbox_page import add_page_routes
@@ -95,7 +95,7 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         line = LineApi(settings.line_channel_access_token, settings.line_api_base)
         app[LINE] = line
         runtime = BotRuntime(line, line, locale=settings.locale, tz=settings.tz, public_url=settings.public_url,
-                             worker_id=worker_id)
+                             worker_id=worker_id, push_budget=settings.push_budget)
         app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret,
                                                              on_stored=runtime.inbound.wake,
                                                              window_ms=settings.reorder_window_ms,
@@ -132,7 +132,7 @@ async def _scheduler(app: web.Application):
     runner = Scheduler(
         plan(tz=settings.tz, tick_s=settings.scheduler_tick_s, closing_soon_push=settings.closing_soon_push,
              unpaid_at=settings.unpaid_reminder_at, pickup_at=settings.pickup_reminder_at,
-             reconciliation_at=settings.reconciliation_at),
+             reconciliation_at=settings.reconciliation_at, close_notice=settings.close_notice),
         tz=settings.tz, on_queued=app[BOT].delivery.wake,
     )
     runner.start()
@@ -178,7 +178,8 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.router.add_routes(api_receipts.routes)
     app.router.add_routes(api_counter.routes)
     app.router.add_routes(api_manager.routes(settings.tz))
-    pages.setup(app, locale=settings.locale, zone=settings.tz, shop_name=settings.shop_name)
+    pages.setup(app, locale=settings.locale, zone=settings.tz, shop_name=settings.shop_name,
+                push_budget=settings.push_budget)
     app.router.add_routes(pages_counter.routes)
     app.router.add_routes(pages_manager.routes)
     return app

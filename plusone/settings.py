@@ -28,6 +28,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PLUSONE_REORDER_WINDOW_MS", "250", "ms each chat event is held after its LINE timestamp so events apply in stamp order"),
     ("PLUSONE_SCHEDULER", "on", "off runs a process without scheduled jobs"),
     ("PLUSONE_SCHEDULER_TICK_S", "60", "seconds between runs of the frequent jobs (closing due campaigns, alerts)"),
+    ("PLUSONE_PUSH_BUDGET", "", "billed LINE messages a month the shop allows (empty: LINE's monthly quota); a push over it is held for a manager"),
+    ("PLUSONE_CLOSE_NOTICE", "off", "push: tell each group by push when a campaign closes on schedule (billed per member); off: by reply to the group's next message (free)"),
     ("PLUSONE_CLOSING_SOON_PUSH", "off", "on: push 'closing in an hour' to each group (billed per group member)"),
     ("PLUSONE_UNPAID_REMINDER_AT", "20:00", "shop time of the daily unpaid reminders to buyers; off disables them"),
     ("PLUSONE_PICKUP_REMINDER_AT", "10:00", "shop time of the pickup reminders to buyers; off disables them"),
@@ -63,6 +65,8 @@ class Settings:
     scheduler_tick_s: float = 60.0
     reorder_window_ms: int = 250
     closing_soon_push: bool = False
+    push_budget: int | None = None  # None: LINE's monthly quota
+    close_notice: str = "off"  # off (by reply, free) | push
     unpaid_reminder_at: time | None = time(20, 0)
     pickup_reminder_at: time | None = time(10, 0)
     reconciliation_at: time | None = time(21, 0)
@@ -103,6 +107,8 @@ class Settings:
             scheduler_tick_s=get("PLUSONE_SCHEDULER_TICK_S"),
             reorder_window_ms=get("PLUSONE_REORDER_WINDOW_MS"),
             closing_soon_push=_switch(get("PLUSONE_CLOSING_SOON_PUSH")),
+            push_budget=get("PLUSONE_PUSH_BUDGET"),
+            close_notice=get("PLUSONE_CLOSE_NOTICE").lower(),
             unpaid_reminder_at=get("PLUSONE_UNPAID_REMINDER_AT"),
             pickup_reminder_at=get("PLUSONE_PICKUP_REMINDER_AT"),
             reconciliation_at=get("PLUSONE_RECONCILIATION_AT"),
@@ -141,6 +147,20 @@ class Settings:
         if not 0 <= window <= 5000:
             raise SettingsError("PLUSONE_REORDER_WINDOW_MS must be a whole number of milliseconds, 0 to 5000")
         values["reorder_window_ms"] = window
+        budget = values.get("push_budget")
+        if isinstance(budget, str):
+            try:
+                budget = int(budget) if budget.strip() else None
+            except ValueError:
+                budget = -1
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
+            raise SettingsError("PLUSONE_PUSH_BUDGET must be a whole number of messages (0 or more), or empty")
+        if "push_budget" in values:
+            values["push_budget"] = budget
+        notice = str(values.get("close_notice", "off")).strip().lower() or "off"
+        if notice not in ("off", "push"):
+            raise SettingsError("PLUSONE_CLOSE_NOTICE must be off or push")
+        values["close_notice"] = notice
         for name, variable in (("unpaid_reminder_at", "PLUSONE_UNPAID_REMINDER_AT"),
                                ("pickup_reminder_at", "PLUSONE_PICKUP_REMINDER_AT"),
                                ("reconciliation_at", "PLUSONE_RECONCILIATION_AT")):

@@ -46,11 +46,12 @@ def due_day(now: datetime, at: time | None, tz: ZoneInfo) -> date | None:
     return local.date() if local.time() >= at else None
 
 
-async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0)) -> int:
-    """Close campaigns past their deadline: pick list to the host, "已結單" to each group.
+async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), close_notice: str = "off") -> int:
+    """Close campaigns past their deadline: pick list to the host, "已結單" to each group (by
+    push with ``close_notice="push"``, else by reply to the group's next message, free).
     The scheduler passes ``in_flight`` (``reminders.IN_FLIGHT``): "+1"s stamped before the
     deadline that are still on their way are booked first."""
-    closed = await reminders.close_due(now, in_flight=in_flight)
+    closed = await reminders.close_due(now, in_flight=in_flight, push_to_groups=close_notice == "push")
     done = f"closed {len(closed.campaign_ids)} campaign(s)" if closed.campaign_ids else ""
     return _used("close_due", closed.pushes, done)
 
@@ -102,14 +103,15 @@ class Job:
 
 def plan(*, tz: ZoneInfo, tick_s: float = 60.0, closing_soon_push: bool = False,
          unpaid_at: time | None = time(20, 0), pickup_at: time | None = time(10, 0),
-         reconciliation_at: time | None = time(21, 0)) -> list[Job]:
+         reconciliation_at: time | None = time(21, 0), close_notice: str = "off") -> list[Job]:
     """The jobs a server runs, and how often.
 
     The outbox needs no job: the bot's delivery worker polls it every second and the runner
     wakes it after a job queued something. Print retries stay with the app's own loop
     (plusone.app), which also runs with the scheduler off, so a counter never loses receipts.
     """
-    jobs = [Job("close_due", partial(close_due, in_flight=reminders.IN_FLIGHT), tick_s), Job("low_stock", low_stock, tick_s)]
+    jobs = [Job("close_due", partial(close_due, in_flight=reminders.IN_FLIGHT, close_notice=close_notice), tick_s),
+            Job("low_stock", low_stock, tick_s)]
     if closing_soon_push:
         jobs.append(Job("closing_soon", closing_soon, tick_s))
     for name, fn, at in (("remind_unpaid", remind_unpaid, unpaid_at), ("remind_pickup", remind_pickup, pickup_at),

@@ -28,6 +28,13 @@ Fault injection:
 - `latency`: seconds every request waits before it is handled (the work still happens if the
   caller gives up, as on LINE).
 
+Message cost, as LINE bills it: a push counts once per recipient (a group: its size,
+`set_group_size`, default 1), whatever its number of messages (1-5); replies are free.
+`quota_used` is that count; `/v2/bot/message/quota/consumption` serves it,
+`/v2/bot/message/quota` serves `set_quota(limit)` (default: no limit, `{"type": "none"}`), and
+`/v2/bot/group/{id}/members/count` the group's size. With a limit set, a push that would go
+over it answers 429 "You have reached your monthly limit." and is not delivered.
+
 Profiles: `set_profile(user_id, name)`; unknown users are "User <last 4 chars of id>";
 `set_profile(user_id, None)` makes both profile APIs answer 404 for that user.
 
@@ -133,6 +140,7 @@ class FakeLine:
         self._group_sizes: dict[str, int] = {}
         self._ids = itertools.count(600_000_000_000_000_001)
         self._quota_used = 0
+        self._quota_limit: int | None = None
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -149,6 +157,8 @@ class FakeLine:
         app.router.add_get("/v2/bot/group/{group_id}/member/{user_id}", self._group_member)
         app.router.add_get("/v2/bot/profile/{user_id}", self._profile)
         app.router.add_get("/v2/bot/message/quota/consumption", self._quota_consumption)
+        app.router.add_get("/v2/bot/message/quota", self._quota)
+        app.router.add_get("/v2/bot/group/{group_id}/members/count", self._group_count)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await self.up()
@@ -203,6 +213,10 @@ class FakeLine:
     def set_group_size(self, group_id: str, members: int) -> None:
         """How many recipients a push to this group counts against the quota (default 1)."""
         self._group_sizes[group_id] = members
+
+    def set_quota(self, limit: int | None) -> None:
+        """The month's message limit (None: none); past it a push answers 429 monthly limit."""
+        self._quota_limit = limit
 
     def spend_reply_token(self, reply_token: str) -> None:
         """Make a reply token invalid, as if used or expired."""
@@ -295,10 +309,13 @@ class FakeLine:
                     "x-line-accepted-request-id": first_request_id,
                 },
             )
+        cost = self._group_sizes.get(to, 1)
+        if self._quota_limit is not None and self._quota_used + cost > self._quota_limit:
+            return _error(429, message="You have reached your monthly limit.")
         request_id, sent = self._accept(request, body, self.pushes)
         if retry_key is not None:
             self._accepted_retry_keys[retry_key] = (request_id, sent)
-        self._quota_used += self._group_sizes.get(to, 1)
+        self._quota_used += cost
         return _fault_response(fault) if fault else _sent(request_id, sent)
 
     async def _group_member(self, request: web.Request) -> web.Response:
@@ -309,6 +326,14 @@ class FakeLine:
 
     async def _quota_consumption(self, request: web.Request) -> web.Response:
         return web.json_response({"totalUsage": self._quota_used}, headers=_request_id_header())
+
+    async def _quota(self, request: web.Request) -> web.Response:
+        body = {"type": "none"} if self._quota_limit is None else {"type": "limited", "value": self._quota_limit}
+        return web.json_response(body, headers=_request_id_header())
+
+    async def _group_count(self, request: web.Request) -> web.Response:
+        count = self._group_sizes.get(request.match_info["group_id"], 1)
+        return web.json_response({"count": count}, headers=_request_id_header())
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -604,6 +629,23 @@ def member_joined_event(
     )
     event["replyToken"] = reply_token or new_reply_token()
     event["joined"] = {"members": [{"type": "user", "userId": u} for u in user_ids]}
+    return event
+
+
+def member_left_event(
+    user_ids: list[str],
+    *,
+    group_id: str = GROUP_ID,
+    timestamp: int | None = None,
+    webhook_event_id: str | None = None,
+    is_redelivery: bool = False,
+) -> dict:
+    """Users left a group the bot is in (no reply token)."""
+    event = _base_event(
+        "memberLeft", {"type": "group", "groupId": group_id}, timestamp, webhook_event_id,
+        is_redelivery, "active",
+    )
+    event["left"] = {"members": [{"type": "user", "userId": u} for u in user_ids]}
     return event
 
 

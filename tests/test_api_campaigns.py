@@ -378,8 +378,12 @@ async def test_the_push_report_counts_one_months_pushes_by_template_in_the_shops
     resp = await client.get("/api/reports/pushes?month=2026-11", headers=await bearer("manager"))
 
     assert resp.status == 200
-    assert await resp.json() == {"month": "2026-11", "pushes": 3, "billed": 152, "templates": {
-        "campaign_announcement": {"pushes": 1, "billed": 150}, "waitlist_promoted": {"pushes": 2, "billed": 2}}}
+    assert await resp.json() == {
+        "month": "2026-11", "pushes": 3, "billed": 152, "quota": None, "used_by_line": None, "checked_at": None,
+        "limit_reached": False, "budget": None, "held": 0,
+        "templates": {"campaign_announcement": {"pushes": 1, "billed": 150}, "waitlist_promoted": {"pushes": 2, "billed": 2}},
+        "by_template": [{"template": "campaign_announcement", "pushes": 1, "billed": 150},
+                        {"template": "waitlist_promoted", "pushes": 2, "billed": 2}]}
 
 
 async def test_the_push_report_is_for_managers_and_names_a_bad_month(client):

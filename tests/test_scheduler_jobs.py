@@ -50,16 +50,33 @@ async def pushes(template: str) -> list[Notification]:
 
 # --- closing at the deadline ----------------------------------------------------------------
 
-async def test_a_campaign_closes_at_its_deadline_with_one_pick_list_and_one_notice_per_group(db, now):
+async def test_a_campaign_closes_at_its_deadline_with_one_pick_list_and_each_group_told_by_its_next_reply(db, now):
     deadline = now + timedelta(hours=8)
     campaign = await campaign_closing_at(deadline, now=now, groups=("Cgroup1", "Cgroup2"))
 
-    before = await close_due(deadline - timedelta(seconds=1))
+    queued = await close_due(deadline)
+    again = await close_due(deadline + timedelta(minutes=1))
+
+    assert (queued, again) == (1, 0)
+    assert [n.recipient for n in await pushes("pick_list")] == ["Uhost"]
+    assert (await pushes("pick_list"))[0].params == {"campaign_id": campaign.id, "closed_on_schedule": True,
+                                                     "groups_told": "reply"}
+    assert await pushes("campaign_closed_group") == []
+    assert await reminders.take_close_notices("Cgroup1") == [campaign.id]
+    assert await reminders.take_close_notices("Cgroup1") == []  # told once
+    assert await reminders.take_close_notices("Cgroup2") == [campaign.id]
+
+
+async def test_a_campaign_closes_at_its_deadline_with_one_pick_list_and_one_notice_push_per_group(db, now):
+    deadline = now + timedelta(hours=8)
+    campaign = await campaign_closing_at(deadline, now=now, groups=("Cgroup1", "Cgroup2"))
+
+    before = await close_due(deadline - timedelta(seconds=1), close_notice="push")
     assert before == 0
     assert (await Campaign.get(id=campaign.id)).status == "open"
 
-    queued = await close_due(deadline)
-    again = await close_due(deadline + timedelta(minutes=1))
+    queued = await close_due(deadline, close_notice="push")
+    again = await close_due(deadline + timedelta(minutes=1), close_notice="push")
 
     assert (queued, again) == (3, 0)
     closed = await Campaign.get(id=campaign.id)
@@ -67,6 +84,7 @@ async def test_a_campaign_closes_at_its_deadline_with_one_pick_list_and_one_noti
     assert [(n.recipient, n.dedupe_key) for n in await pushes("pick_list")] == [("Uhost", f"picklist:{campaign.id}")]
     assert [(n.recipient, n.dedupe_key) for n in await pushes("campaign_closed_group")] == [
         ("Cgroup1", f"closed:{campaign.id}:Cgroup1"), ("Cgroup2", f"closed:{campaign.id}:Cgroup2")]
+    assert await reminders.take_close_notices("Cgroup1") == []  # told by the push: no reply too
 
 
 async def test_a_plus_one_after_the_deadline_is_refused_and_books_nothing(db, now):
@@ -85,8 +103,8 @@ async def test_two_runs_racing_close_the_campaign_once(db, now):
     deadline = now + timedelta(hours=8)
     campaign = await campaign_closing_at(deadline, now=now)
 
-    results = await asyncio.gather(close_due(deadline + timedelta(seconds=1)),
-                                   close_due(deadline + timedelta(seconds=2)))
+    results = await asyncio.gather(close_due(deadline + timedelta(seconds=1), close_notice="push"),
+                                   close_due(deadline + timedelta(seconds=2), close_notice="push"))
 
     assert sorted(results) == [0, 2]
     assert await Notification.filter(campaign_id=campaign.id).count() == 2
@@ -106,12 +124,12 @@ async def test_a_close_run_that_dies_midway_is_finished_by_the_next_run_without_
 
     monkeypatch.setattr(reminders, "close_campaign", dies_on_the_second)
     with pytest.raises(RuntimeError):
-        await close_due(deadline + timedelta(minutes=2))
+        await close_due(deadline + timedelta(minutes=2), close_notice="push")
     monkeypatch.undo()
     assert [c.status for c in await Campaign.filter(id__in=[first.id, second.id]).order_by("id")] == ["closed", "open"]
 
-    assert await close_due(deadline + timedelta(minutes=3)) == 2
-    assert await close_due(deadline + timedelta(minutes=4)) == 0
+    assert await close_due(deadline + timedelta(minutes=3), close_notice="push") == 2
+    assert await close_due(deadline + timedelta(minutes=4), close_notice="push") == 0
     assert sorted(await Notification.all().values_list("dedupe_key", flat=True)) == [
         f"closed:{first.id}:Cgroup1", f"closed:{second.id}:Cgroup1", f"picklist:{first.id}", f"picklist:{second.id}"]
 
@@ -202,6 +220,27 @@ async def test_pickup_reminders_go_on_the_first_day_and_the_day_before_the_last_
         ("Ubuyer01", f"pickup:{(await upsert_member('Ubuyer01')).id}:2026-11-28")]
     assert [[(o["number"], o["kinds"], o["due"]) for o in n.params["orders"]] for n in notes] == [
         [(str(waiting), ["first_day"], 120)], [(str(waiting), ["last_day"], 120)]]
+
+
+async def test_a_buyer_gets_one_reminder_a_day_across_campaigns_and_kinds(db, now):
+    deadline = now + timedelta(hours=2)
+    pickup = await campaign_closing_at(deadline, now=now, title="草莓大福", pickup=(date(2026, 11, 26), date(2026, 11, 30)))
+    other = await campaign_closing_at(deadline, ItemSpec("A", "芒果", 300), now=now, title="芒果冰")
+    collect, owe = await buy(pickup, "Ubuyer01", 1, now), await buy(other, "Ubuyer01", 1, now)
+    await close_due(deadline)
+
+    morning = await remind_pickup(taipei(2026, 11, 26, 10))
+    evening = await remind_unpaid(taipei(2026, 11, 26, 20))
+    next_evening = await remind_unpaid(taipei(2026, 11, 27, 20))
+
+    assert (morning, evening, next_evening) == (1, 0, 1)
+    [note] = await pushes("pickup_reminder")
+    assert [(o["number"], o["kinds"], o["due"]) for o in note.params["orders"]] == [
+        (str(collect), ["first_day"], 120), (str(owe), ["unpaid_reminder"], 300)]
+    text = render_notification("pickup_reminder", note.params, "zh-TW", campaign=None)[0]["text"]
+    assert "💰 付款提醒：" in text and f"訂單 #{owe}｜芒果冰：待付 $300" in text
+    [later] = await pushes("unpaid_reminder")  # the pickup order's money, named the next evening
+    assert [(o["number"], o["due"]) for o in later.params["orders"]] == [(str(collect), 120)]
 
 
 async def test_a_two_day_pickup_window_gets_one_reminder_saying_both(db, now):
@@ -349,5 +388,5 @@ async def test_jobs_before_their_time_or_turned_off_do_nothing(db, now):
 
     assert [await remind_unpaid(evening, at=None), await remind_pickup(evening, at=None),
             await reconcile(evening, at=None), await reconcile(evening, at=time(22, 30))] == [0, 0, 0, 0]
-    assert [n.template for n in await Notification.all()] == ["pick_list", "campaign_closed_group"]
+    assert [n.template for n in await Notification.all()] == ["pick_list"]
 

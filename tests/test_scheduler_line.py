@@ -13,6 +13,7 @@ from commerce.ordering import Wanted, reserve
 from commerce.reports import pick_list
 from scheduler.jobs import close_due, remind_unpaid
 from tests.fake_line import GROUP_ID, text_event  # noqa: F401
+from tests.api_helpers import bearer
 from tests.line_app import eventually, line_app, post_events, settled, ticks_pass
 
 HOST = "Uhost0000000000000000000000000001"
@@ -45,9 +46,10 @@ def to(fake_line, recipient):
     return [p for p in fake_line.pushes if p.body["to"] == recipient]
 
 
-async def test_the_host_gets_the_pick_list_once_the_group_hears_once_and_a_late_plus_one_is_refused(
+async def test_the_host_gets_the_pick_list_once_the_group_hears_once_by_reply_and_a_late_plus_one_is_refused(
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
+    fake_line.set_group_size(GROUP_ID, 200)
     deadline = utcnow() - timedelta(minutes=1)
     campaign = await a_campaign_closing_at(deadline)
     await buy(campaign, "Ubuyer01", 2)
@@ -56,18 +58,49 @@ async def test_the_host_gets_the_pick_list_once_the_group_hears_once_and_a_late_
     runs = [await close_due(deadline), await close_due(deadline + timedelta(seconds=30))]
     await settled()
     late = text_event("+1", user_id="Ubuyer03")
+    chat = text_event("謝謝團主", user_id="Ubuyer04")
     await post_events(client, [late])
+    await settled()
+    await post_events(client, [chat])
+    await settled()
+
+    assert runs == [1, 0]  # the pick list; the group is told for free
+    [pick] = to(fake_line, HOST)
+    assert pick.messages[0]["text"].split("\n")[:5] == [
+        "⏰ 已到截止時間，已結單。群組裡下一則訊息會收到「已結單」的回覆（免費，不另推播）。",
+        f"📦 揀貨單：草莓大福（團號 {campaign.code}）", "【總數】", "A 原味 ×3", "【每位買家】共 2 位"]
+    assert to(fake_line, GROUP_ID) == []
+    [answer] = [r for r in fake_line.replies if r.body["replyToken"] == late["replyToken"]]
+    assert [m["text"] for m in answer.messages] == [
+        "🔔「草莓大福」已結單，謝謝大家跟團！\n要看自己的訂單和金額，請私訊我「我的訂單」。",
+        "「草莓大福」已結單，無法再下單或更改囉。"]
+    assert not [r for r in fake_line.replies if r.body["replyToken"] == chat["replyToken"]]  # told once
+    assert (await Campaign.get(id=campaign.id)).status == "closed"
+    assert fake_line.quota_used == 1
+
+
+async def test_with_close_notice_push_the_group_hears_by_one_push_billed_per_member(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line, close_notice="push"))
+    fake_line.set_group_size(GROUP_ID, 200)
+    deadline = utcnow() - timedelta(minutes=1)
+    campaign = await a_campaign_closing_at(deadline)
+    await buy(campaign, "Ubuyer01", 2)
+
+    runs = [await close_due(deadline, close_notice="push"), await close_due(deadline, close_notice="push")]
+    await settled()
+    chat = text_event("謝謝團主", user_id="Ubuyer04")
+    await post_events(client, [chat])
     await settled()
 
     assert runs == [2, 0]
-    [pick] = to(fake_line, HOST)
-    assert pick.messages[0]["text"].split("\n")[:4] == [f"📦 揀貨單：草莓大福（團號 {campaign.code}）", "【總數】",
-                                                        "A 原味 ×3", "【每位買家】共 2 位"]
     [notice] = to(fake_line, GROUP_ID)
     assert notice.messages[0]["text"].startswith("🔔「草莓大福」已結單")
-    [answer] = [r for r in fake_line.replies if r.body["replyToken"] == late["replyToken"]]
-    assert answer.messages[0]["text"] == "「草莓大福」已結單，無法再下單或更改囉。"
-    assert (await Campaign.get(id=campaign.id)).status == "closed"
+    assert to(fake_line, HOST)[0].messages[0]["text"].startswith("⏰ 已到截止時間，已結單，並已推播通知群組。")
+    assert not [r for r in fake_line.replies if r.body["replyToken"] == chat["replyToken"]]
+    assert fake_line.quota_used == 201
+    report = await (await client.get("/api/reports/pushes", headers=await bearer("manager"))).json()
+    assert (report["pushes"], report["billed"]) == (2, 201)
 
 
 async def test_a_long_pick_list_arrives_in_several_pushes_each_within_lines_limits(aiohttp_client, db_url, fake_line):
@@ -76,7 +109,8 @@ async def test_a_long_pick_list_arrives_in_several_pushes_each_within_lines_limi
     campaign = await a_campaign_closing_at(deadline, stock=None)
     for n in range(1100):
         await buy(campaign, f"Ubuyer{n:04d}", 1 + n % 3, name=f"買家{n:03d}" + "名" * 16)
-    expected = pick_list_texts(await pick_list(campaign.id), "zh-TW")
+    expected = pick_list_texts(await pick_list(campaign.id), "zh-TW",
+                               head="⏰ 已到截止時間，已結單。群組裡下一則訊息會收到「已結單」的回覆（免費，不另推播）。")
 
     await close_due(deadline)
     await settled()
@@ -122,8 +156,8 @@ async def test_with_line_down_the_pick_list_waits_then_goes_out_once(aiohttp_cli
     await settled()
 
     assert failed.attempts >= 1 and failed.status == "pending"
-    assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
-    assert await Notification.filter(status="sent").count() == 2
+    assert len(to(fake_line, HOST)) == 1 and to(fake_line, GROUP_ID) == []
+    assert await Notification.filter(status="sent").count() == 1
 
 
 async def test_the_apps_own_scheduler_closes_a_campaign_at_its_deadline(aiohttp_client, db_url, fake_line):
@@ -134,7 +168,7 @@ async def test_the_apps_own_scheduler_closes_a_campaign_at_its_deadline(aiohttp_
     await eventually(lambda: to(fake_line, HOST), bool)
     await ticks_pass(3, 0.2)  # three more ticks: nothing more may arrive
 
-    assert len(to(fake_line, HOST)) == 1 and len(to(fake_line, GROUP_ID)) == 1
+    assert len(to(fake_line, HOST)) == 1 and to(fake_line, GROUP_ID) == []
     closed = await Campaign.get(id=campaign.id)
     assert closed.status == "closed" and closed.closed_at - closed.closes_at < timedelta(seconds=1)
 

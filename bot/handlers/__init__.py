@@ -31,8 +31,10 @@ from bot.grammar import (
 from bot.handlers import host, join, member, ordering, payments
 from bot.handlers.lookup import is_host, reply
 from bot.host_grammar import parse_host
-from bot.messages import MESSAGES_PER_CALL, t
+from bot.messages import MESSAGES_PER_CALL, closed_notice, t, text_message
+from commerce.campaigns import campaign_detail
 from commerce.errors import DomainError
+from commerce.reminders import take_close_notices
 
 __all__ = ["handle"]
 
@@ -64,6 +66,17 @@ async def _message(incoming: Incoming, ctx: BotContext) -> list[dict]:
 
 
 async def _group_message(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    """The answer, after the "已結單" notice of campaigns that closed on schedule since the
+    group last wrote (told by this free reply instead of a push billed per member)."""
+    messages = await _group_answer(incoming, ctx)
+    if not incoming.reply_token:
+        return messages
+    notices = [closed_notice(await campaign_detail(c), ctx.locale)
+               for c in await take_close_notices(incoming.group_id)]
+    return [text_message(n) for n in notices] + messages
+
+
+async def _group_answer(incoming: Incoming, ctx: BotContext) -> list[dict]:
     command = parse_host(incoming.text, now=ctx.now, tz=ctx.tz)
     if command is not None:
         # A non-host's "開團" or "close" is chat; it is never answered.

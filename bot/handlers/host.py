@@ -1,4 +1,5 @@
-"""A host's commands in a group: 開團 (open), 結單 (close), 名單 (orders), 揀貨單 (pick list).
+"""A host's commands in a group: 開團 (open), 結單 (close), 名單 (orders), 揀貨單 (pick list),
+公告 (announce a campaign opened at the counter or by the API: a free reply, not a group push).
 
 Only members with `is_host` get here (the router checks); anyone else typing them is chat.
 Opening replies with the announcement itself (a free reply instead of a group push); its
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from bot.events import BotContext, Incoming
 from bot.handlers.lookup import actor, choose_campaign, reply
-from bot.host_grammar import CloseCampaign, HostCommand, HostError, ListOrders, OpenCampaign, PickList
+from bot.host_grammar import Announce, CloseCampaign, HostCommand, HostError, ListOrders, OpenCampaign, PickList
 from bot.messages import (
     TITLE_LIMIT, active_lines, campaign_list, clean, host_problem, render_notification, t, texts,
 )
@@ -32,6 +33,8 @@ async def on_command(command: HostCommand, incoming: Incoming, ctx: BotContext) 
         return await _orders(incoming, ctx)
     if isinstance(command, PickList):
         return await _pick_list(incoming, ctx)
+    if isinstance(command, Announce):
+        return await _announce(incoming, ctx)
     return []
 
 
@@ -62,6 +65,19 @@ async def _open(command: OpenCampaign, incoming: Incoming, ctx: BotContext) -> l
     messages = render_notification("campaign_announcement", {"campaign_id": campaign.id}, ctx.locale,
                                    campaign=await campaign_detail(campaign.id), tz=ctx.tz)
     messages[0]["_announces"] = campaign.id
+    return messages
+
+
+async def _announce(incoming: Incoming, ctx: BotContext) -> list[dict]:
+    """The announcement of the group's campaign, as a reply (free); quotes of it find it."""
+    target = await _target(incoming, ctx, "公告" if ctx.locale != "en" else "announce")
+    if isinstance(target, list):
+        return target
+    if target.status != "open":
+        return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
+    messages = render_notification("campaign_announcement", {"campaign_id": target.id}, ctx.locale,
+                                   campaign=await campaign_detail(target.id), tz=ctx.tz)
+    messages[0]["_announces"] = target.id
     return messages
 
 

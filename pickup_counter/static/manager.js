@@ -308,6 +308,27 @@
       });
     });
     if (location.hash === "#new-campaign") document.getElementById("new-campaign").open = true;
+
+    // What the announcement would cost before the campaign is opened: each ticked group's members.
+    const costLine = document.getElementById("announce-cost");
+    function showCost() {
+      if (!costLine || !newForm) return;
+      const picked = [...newForm.querySelectorAll('input[name="group_pick"]:checked')];
+      const typed = (newForm.elements.group_ids && newForm.elements.group_ids.value.trim()) ? 1 : 0;
+      const known = picked.filter((box) => box.dataset.members !== "");
+      const n = known.reduce((sum, box) => sum + Number(box.dataset.members), 0);
+      const unknown = picked.length - known.length + typed;
+      if (!newForm.elements.announce.checked || (!picked.length && !typed)) {
+        costLine.textContent = "";
+        return;
+      }
+      costLine.textContent = t(unknown ? "mgr.new.announce_cost_unknown" : "mgr.new.announce_cost", { n });
+    }
+    if (newForm) {
+      newForm.addEventListener("change", showCost);
+      newForm.addEventListener("input", showCost);
+      showCost();
+    }
   }
 
   // --- transfers and the bank statement import ----------------------------------------------
@@ -463,6 +484,32 @@
     if (button) button.addEventListener("click", () => window.print());
   }
 
-  const pages = { campaigns: campaignsPage, transfers: transfersPage, picklist: picklistPage };
+  // --- held pushes -------------------------------------------------------------------------
+
+  function pushesPage() {
+    const memos = new WeakMap();
+    const memoOf = (node) => {
+      if (!memos.has(node)) memos.set(node, {});
+      return memos.get(node);
+    };
+    document.addEventListener("click", async (ev) => {
+      const button = ev.target.closest("[data-action]");
+      const row = button && button.closest("tr.held-push");
+      if (!row || !["send", "drop"].includes(button.dataset.action)) return;
+      const action = button.dataset.action;
+      const result = await busy(button, () => send(memoOf(row), "POST", `/api/pushes/${row.dataset.push}/${action}`));
+      if (!result.ok) {
+        toast(said(result.data.error).message, "error");
+        return;
+      }
+      row.classList.add("decided", action);
+      row.querySelectorAll("button").forEach((b) => { b.hidden = true; });
+      const done = row.querySelector('[data-role="done"]');
+      done.textContent = t(action === "send" ? "mgr.pushes.sent" : "mgr.pushes.dropped");
+      done.hidden = false;
+    });
+  }
+
+  const pages = { campaigns: campaignsPage, transfers: transfersPage, picklist: picklistPage, pushes: pushesPage };
   (pages[root.dataset.page] || (() => {}))();
 })();
