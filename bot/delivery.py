@@ -23,6 +23,7 @@ from commerce import outbox, pushes
 from commerce.campaigns import campaign_detail
 from commerce.db import utcnow
 from commerce.errors import NotFound
+from commerce.group_commit import GroupCommit
 from commerce.models import CampaignGroup, LineGroup, Notification
 from commerce.reports import pick_list
 
@@ -84,6 +85,8 @@ class Delivery:
         self._sending: set[asyncio.Task] = set()
         # LINE allows 2,000 requests/s per channel; 64 in flight stays well inside it.
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        # Sent replies are recorded together: one transaction per round, not one each.
+        self._sent: GroupCommit[tuple[int, list[str]], None] = GroupCommit(self._record_sent, name="replies-sent")
 
     def wake(self) -> None:
         self._wake.set()
@@ -125,37 +128,50 @@ class Delivery:
 
     async def _send_claimed(self, notes: list[Notification]) -> None:
         try:
-            await asyncio.gather(*[self._deliver_limited(n) for n in notes])
+            await self._deliver_all(notes)
         except Exception:
             log.exception("sending replies failed; the outbox retries them")
 
-    async def _deliver_limited(self, note: Notification) -> None:
+    async def _deliver_all(self, notes: list[Notification]) -> None:
+        """Deliver these, at most ``IN_FLIGHT`` at once. The replies among them are marked
+        tried by one write first (not one each): a flash sale's batch is a hundred replies."""
+        now = self.clock()
+        replies = [n for n in notes if n.channel == "reply" and n.tried_at is None and not self._token_lapsed(n, now)]
+        if replies:
+            await self._mark_tried(replies, now)
+        marked = {id(n) for n in replies}
+        await asyncio.gather(*[self._deliver_limited(n, tried_marked=id(n) in marked) for n in notes])
+
+    async def _deliver_limited(self, note: Notification, *, tried_marked: bool = False) -> None:
         async with self._in_flight:
-            await self.deliver(note)
+            await self.deliver(note, tried_marked=tried_marked)
 
     async def drain(self, limit: int = 50) -> int:
         """Send what is due; return how many notifications were handled."""
         notes = await outbox.claim_due(self.worker_id, now=self.clock(), limit=limit)
         if not notes:
             return 0
-        await asyncio.gather(*[self._deliver_limited(n) for n in notes])
+        await self._deliver_all(notes)
         return len(notes)
 
-    async def deliver(self, note: Notification) -> None:
+    async def deliver(self, note: Notification, *, tried_marked: bool = False) -> None:
+        """Send one notification. ``tried_marked``: a reply already recorded as handed to
+        LINE by this attempt (``_deliver_all``)."""
         now = self.clock()
         if note.channel == "reply":
-            await self._deliver_reply(note, now)
+            await self._deliver_reply(note, now, tried_marked=tried_marked)
         else:
             await self._deliver_push(note, now)
 
-    async def _deliver_reply(self, note: Notification, now: datetime) -> None:
+    async def _deliver_reply(self, note: Notification, now: datetime, *, tried_marked: bool) -> None:
         tried_before = note.tried_at is not None
         if self._token_lapsed(note, now) and not tried_before:  # LINE would refuse it: do not ask
             await self._reply_lost(note, "reply token expired before it could be sent", now)
             return
         raw = note.params["messages"]
         try:
-            await self._mark_tried(note, now)
+            if not tried_marked:
+                await self._mark_tried([note], now)
             # "_announces": this message is a campaign's announcement (a host's 開團 is
             # announced by the free reply); remember its id so quotes find the campaign.
             ids = await self.sender.reply(
@@ -183,18 +199,17 @@ class Delivery:
             log.error("LINE refused reply %s: %s", note.id, err)
             await self._reply_lost(note, str(err), now)  # an invalid (used or lapsed) reply token
             return
-        # Sent: record it even if the database is down for a while, or another worker
-        # would send it again when the lease lapses (and find the token used).
-        await self._persist(lambda: outbox.mark_sent(note.id, self.worker_id, ids, now=self.clock()))
+        await self._sent.submit((note.id, ids))  # with the other replies sent meanwhile
         for message, sent_id in zip(raw, ids):
             if message.get("_announces"):
                 await self._remember_announcement(note.recipient, message["_announces"], sent_id)
 
-    async def _mark_tried(self, note: Notification, now: datetime) -> None:
-        """Record that the reply is being handed to LINE, waiting at most ``TRIED_WAIT_S``: a
-        database that is away must not hold the answer back while its token lapses (the
-        write lands later; ``mark_sent`` usually lands first anyway)."""
-        task = asyncio.create_task(self._persist(lambda: outbox.mark_reply_tried(note.id, self.worker_id, now=now)))
+    async def _mark_tried(self, notes: list[Notification], now: datetime) -> None:
+        """Record that these replies are being handed to LINE, waiting at most ``TRIED_WAIT_S``:
+        a database that is away must not hold the answers back while their tokens lapse (the
+        write lands later; their sent marks usually land first anyway)."""
+        ids = [n.id for n in notes]
+        task = asyncio.create_task(self._persist(lambda: outbox.mark_replies_tried(ids, self.worker_id, now=now)))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
         await asyncio.wait({task}, timeout=TRIED_WAIT_S)
@@ -294,6 +309,12 @@ class Delivery:
         bot, else the reply is listed for staff (``outbox.untold``)."""
         if await outbox.reply_lost(note, self.worker_id, error, now=now):
             self.wake()
+
+    async def _record_sent(self, sent: list[tuple[int, list[str]]]) -> list[None]:
+        # Sent: recorded even if the database is down for a while, or another worker would
+        # send them again when the lease lapses (and find the tokens used).
+        await self._persist(lambda: outbox.mark_replies_sent(self.worker_id, sent, now=self.clock()))
+        return [None] * len(sent)
 
     async def _persist(self, write: Callable[[], Any], *, give_up_s: float = 300) -> None:
         """A write that records what LINE already did, retried while the database is away."""

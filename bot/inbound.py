@@ -36,6 +36,7 @@ from tortoise.transactions import in_transaction
 
 from commerce import leases, outbox
 from commerce.db import execute, fetch, utcnow
+from commerce.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -144,54 +145,21 @@ async def store(events: Sequence[dict[str, Any]], *, now: datetime, window_ms: i
     if not events and not invalid:
         return 0
     loop = asyncio.get_running_loop()
-    batcher = _BATCHERS.get(loop)
+    batcher = _STORES.get(loop)
     if batcher is None:
-        batcher = _BATCHERS[loop] = _StoreBatcher()
-    return await batcher.store(_rows(events, now, window_ms, invalid))
+        batcher = _STORES[loop] = GroupCommit(_store_requests, name="inbound-store")
+    return await batcher.submit(_rows(events, now, window_ms, invalid))
 
 
 _Row = tuple  # (event id, payload, status, error, received_at, stamp_ms, due_ms)
 _ROWS_PER_STATEMENT = 300
+_STORES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit]" = weakref.WeakKeyDictionary()
 
 
-class _StoreBatcher:
-    """The requests of one event loop waiting to be stored, and the task writing them."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[list[_Row], asyncio.Future]] = []
-        self.writer: asyncio.Task | None = None
-
-    async def store(self, rows: list[_Row]) -> int:
-        waiter = asyncio.get_running_loop().create_future()
-        self.pending.append((rows, waiter))
-        if self.writer is None or self.writer.done():
-            self.writer = asyncio.create_task(self._write_pending(), name="inbound-store")
-        return await waiter
-
-    async def _write_pending(self) -> None:
-        """Write every waiting request's rows in one transaction, round after round."""
-        while self.pending:
-            taken, self.pending = self.pending, []
-            try:
-                new = await _insert([row for rows, _ in taken for row in rows])
-            except Exception:
-                # One request's rows must not fail the others': each on its own.
-                for rows, waiter in taken:
-                    try:
-                        counts = await _insert(rows)
-                    except Exception as exc:
-                        if not waiter.done():
-                            waiter.set_exception(exc)
-                    else:
-                        if not waiter.done():
-                            waiter.set_result(_new_in(rows, counts))
-                continue
-            for rows, waiter in taken:
-                if not waiter.done():
-                    waiter.set_result(_new_in(rows, new))
-
-
-_BATCHERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StoreBatcher]" = weakref.WeakKeyDictionary()
+async def _store_requests(requests: list[list[_Row]]) -> list[int]:
+    """Several webhook requests' rows in one transaction: how many good events each had new."""
+    new = await _insert([row for rows in requests for row in rows])
+    return [_new_in(rows, new) for rows in requests]
 
 
 def _rows(events, now: datetime, window_ms: int, invalid) -> list[_Row]:

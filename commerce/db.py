@@ -87,7 +87,8 @@ _PLACEHOLDER = re.compile(r"\?")
 _converted: dict[tuple[str, str], str] = {}
 
 
-def _for_dialect(conn: Any, sql: str) -> str:
+def for_dialect(conn: Any, sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, as the connection's driver wants it."""
     name = conn.capabilities.dialect
     key = (name, sql)
     converted = _converted.get(key)
@@ -103,13 +104,13 @@ def _for_dialect(conn: Any, sql: str) -> str:
 
 async def execute(conn: Any, sql: str, *values: Any) -> int:
     """Run a write written with ``?`` placeholders; return the affected row count."""
-    count, _ = await conn.execute_query(_for_dialect(conn, sql), list(values))
+    count, _ = await conn.execute_query(for_dialect(conn, sql), list(values))
     return count
 
 
 async def fetch(conn: Any, sql: str, *values: Any) -> list[dict]:
     """Run a query (or a write with RETURNING) and return its rows as dicts."""
-    return await conn.execute_query_dict(_for_dialect(conn, sql), list(values))
+    return await conn.execute_query_dict(for_dialect(conn, sql), list(values))
 
 
 async def new_ids(conn: Any, table: str, count: int) -> list[int]:

@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from commerce.db import utcnow
+from commerce.db import for_dialect, utcnow
 from commerce.models import LineGroup, Member, Notification
 
 
@@ -123,6 +123,20 @@ async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datet
     )
 
 
+_SENT = ("UPDATE notifications SET status = 'sent', sent_at = ?, sent_message_ids = ?, claimed_until = NULL"
+         " WHERE id = ? AND claimed_by = ? AND status = 'pending'")
+
+
+async def mark_replies_sent(worker: str, sent: list[tuple[int, list[str]]], *, now: datetime) -> None:
+    """``mark_sent`` for many replies (id, LINE message ids) in one transaction."""
+    if not sent:
+        return
+    ids_field = Notification._meta.fields_map["sent_message_ids"]
+    async with in_transaction() as conn:
+        await conn.execute_many(for_dialect(conn, _SENT),
+                                [[now, ids_field.to_db_value(ids, Notification), nid, worker] for nid, ids in sent])
+
+
 async def push_counts(since: datetime, until: datetime | None = None) -> dict[str, dict[str, int]]:
     """Pushes sent in [since, until) by template: how many, and how many messages billed."""
     # In UTC: SQLite compares a bound datetime as text, so its offset must match the stored one.
@@ -152,10 +166,12 @@ async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_
     )
 
 
-async def mark_reply_tried(nid: int, worker: str, *, now: datetime) -> None:
-    """Before a reply is handed to LINE: from now on an "invalid reply token" for this row may
-    be our own accepted attempt (``reply_spent``), not a lost answer."""
-    await Notification.filter(id=nid, claimed_by=worker, status="pending", tried_at__isnull=True).update(tried_at=now)
+async def mark_replies_tried(ids: list[int], worker: str, *, now: datetime) -> None:
+    """Before replies are handed to LINE: from now on an "invalid reply token" for these rows
+    may be our own accepted attempt (``reply_spent``), not a lost answer."""
+    if ids:
+        await Notification.filter(id__in=ids, claimed_by=worker, status="pending",
+                                  tried_at__isnull=True).update(tried_at=now)
 
 
 async def reply_spent(nid: int, worker: str, error: str, *, now: datetime) -> bool:

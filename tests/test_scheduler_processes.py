@@ -24,7 +24,8 @@ async def serve(db_url: str, fake_line, port: int):
     return await serve_line_mode(
         db_url, fake_line, port, PLUSONE_SCHEDULER="on", PLUSONE_SCHEDULER_TICK_S="0.3",
         PLUSONE_UNPAID_REMINDER_AT="00:00",  # due all day, so it runs right after the close
-        PLUSONE_PICKUP_REMINDER_AT="off", PLUSONE_RECONCILIATION_AT="off")
+        PLUSONE_PICKUP_REMINDER_AT="off", PLUSONE_RECONCILIATION_AT="off",
+        PLUSONE_CLOSE_NOTICE="push")  # the group's "closed" push too, so both processes could send it
 
 
 async def test_two_servers_with_the_scheduler_send_one_pick_list_one_notice_and_one_reminder_per_buyer(db, fake_line):
