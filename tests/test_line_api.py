@@ -86,6 +86,13 @@ async def test_reply_returns_the_sent_ids_and_the_fake_records_the_messages(
         },
     ]
     assert delivery.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    # Sent one level below the SDK's reply_message: the body is still exactly its model's.
+    from linebot.v3.messaging import ImageMessage, ReplyMessageRequest, TextMessage
+
+    assert delivery.body == ReplyMessageRequest(reply_token="token-1", messages=[
+        TextMessage(text="已登記 +1", quote_token="q-abc"),
+        ImageMessage(original_content_url="https://x.test/a.jpg", preview_image_url="https://x.test/a_s.jpg"),
+    ]).to_dict()
 
 
 async def test_reply_never_carries_a_retry_key(line: LineApi, fake_line: FakeLine) -> None:
