@@ -184,8 +184,12 @@ class LineApi:
         api = self._messaging()
         try:
             if group_id is not None:
-                profile = await api.get_group_member_profile(
-                    group_id, user_id, _request_timeout=self._timeout
+                # One level below get_group_member_profile, as reply does (a flash sale asks
+                # this once per new buyer): the SDK's client, path template and response model.
+                profile = await api.api_client.call_api(
+                    "/v2/bot/group/{groupId}/member/{userId}", "GET", {"groupId": group_id, "userId": user_id},
+                    [], {"Accept": "application/json"}, response_types_map=_GROUP_PROFILE_TYPES,
+                    auth_settings=["Bearer"], _return_http_data_only=True, _request_timeout=self._timeout,
                 )
             else:
                 profile = await api.get_profile(user_id, _request_timeout=self._timeout)
@@ -238,6 +242,7 @@ def _to_sdk(messages: list[dict]) -> list[Message]:
 
 
 _JSON_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+_GROUP_PROFILE_TYPES = {"200": "GroupUserProfileResponse"}
 _REPLY_TYPES = {"200": "ReplyMessageResponse", "400": "ErrorResponse", "429": "ErrorResponse"}
 
 
