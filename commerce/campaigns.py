@@ -134,9 +134,13 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
     return campaign
 
 
-async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
+async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", notice_by_reply: bool = True,
+                         told_group: str | None = None) -> Campaign:
     """Close an open campaign now (no more "+1"), and queue the pick list to its host.
 
+    Each of its groups is told by the free reply to its next message (``notice_by_reply``;
+    the scheduler turns it off when the shop pays for a push instead), except ``told_group``,
+    the group whose host's "結單" is answered there and then.
     Closing a closed campaign returns it unchanged; a cancelled one raises InvalidState."""
     async with in_transaction():
         changed = await Campaign.filter(id=campaign_id, status="open").update(status="closed", closed_at=now)
@@ -145,6 +149,10 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "") ->
             raise NotFound("no such campaign", field="id")
         if campaign.status == "cancelled":
             raise InvalidState("this campaign was cancelled")
+        if changed and notice_by_reply:
+            told = await LineGroup.filter(line_group_id=told_group).values_list("id", flat=True) if told_group else []
+            await CampaignGroup.filter(campaign_id=campaign_id, close_notice="").exclude(group_id__in=told).update(
+                close_notice="due")
         if changed and campaign.host and campaign.host.line_user_id:
             await outbox.enqueue(
                 outbox.Message(

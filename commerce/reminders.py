@@ -103,7 +103,8 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
             continue  # the next tick closes it
         try:
             async with in_transaction():
-                campaign = await close_campaign(campaign_id, now=now, actor="scheduler")
+                campaign = await close_campaign(campaign_id, now=now, actor="scheduler",
+                                                notice_by_reply=not push_to_groups)
                 if campaign.closed_at != now:  # closed by someone else meanwhile: their notices
                     continue
                 notices = [
@@ -113,8 +114,6 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
                     for g in await _group_ids(campaign_id)
                 ] if push_to_groups else []
                 await outbox.enqueue(*notices, now=now)
-                if not push_to_groups:
-                    await CampaignGroup.filter(campaign_id=campaign_id, close_notice="").update(close_notice="due")
                 await Notification.filter(dedupe_key=f"picklist:{campaign_id}", status="pending").update(
                     params={"campaign_id": campaign_id, "closed_on_schedule": True,
                             "groups_told": "push" if push_to_groups else "reply"})

@@ -107,7 +107,9 @@ async def test_the_code_of_a_closed_campaign_is_told_it_is_closed(db, now):
 
     replies = await say(context(now), f"{sweets.code} A+1")
 
-    assert texts_of(replies) == ["「大福」已結單，無法再下單或更改囉。"]
+    # The group's first message since the close also carries the close notice, once (free).
+    assert texts_of(replies)[0].startswith("🔔「大福」已結單，謝謝大家跟團！")
+    assert texts_of(replies)[1:] == ["「大福」已結單，無法再下單或更改囉。"]
     assert await OrderLine.all().count() == 0
 
 

@@ -86,7 +86,9 @@ async def test_closing_an_already_closed_campaign_says_so(db, now):
 
     replies = await say(context(now), "結單", user="Uhost")
 
-    assert texts_of(replies) == ["「草莓大福」先前已結單。"]
+    # The group's first message since the close also carries the close notice, once (free).
+    assert texts_of(replies)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
+    assert texts_of(replies)[1:] == ["「草莓大福」先前已結單。"]
 
 
 async def test_closing_with_several_open_asks_the_host_to_quote_one(db, now):
@@ -159,3 +161,18 @@ async def test_host_commands_in_one_to_one_chat_point_to_the_group(db, now):
     await add_host("Uhost", "團媽")
 
     assert texts_of(await say(context(now), "結單", user="Uhost", group=None)) == ["團主指令請在團購群組裡輸入。"]
+
+
+async def test_a_host_closing_in_one_group_tells_the_campaigns_other_groups_by_their_next_reply(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福", host="Uhost", groups=("Cgroup1", "Cgroup2"))
+
+    await say(context(now), "結單", user="Uhost", group="Cgroup1")  # answered there and then
+
+    here = await say(context(now), "今天好冷", group="Cgroup1")
+    there = await say(context(now), "今天好冷", group="Cgroup2")
+    again = await say(context(now), "今天好冷", group="Cgroup2")
+    assert here == [] and again == []  # chat stays silent; told once
+    assert texts_of(there)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
+    assert (await Campaign.get(id=campaign.id)).status == "closed"
+    assert [n.template for n in await Notification.filter(channel="push")] == ["pick_list"]  # no group push

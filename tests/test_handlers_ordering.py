@@ -144,7 +144,9 @@ async def test_an_order_after_the_campaign_closed_is_told_it_is_closed_and_nothi
 
     replies = await say(context(now), "+1")
 
-    assert texts_of(replies) == ["「草莓大福」已結單，無法再下單或更改囉。"]
+    # The group's first message since the close also carries the close notice, once (free).
+    assert texts_of(replies)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
+    assert texts_of(replies)[1:] == ["「草莓大福」已結單，無法再下單或更改囉。"]
     assert await OrderLine.all().count() == lines_before == 0
     assert await Order.all().count() == 0
 
@@ -157,7 +159,9 @@ async def test_an_order_quoting_a_closed_campaign_is_refused_by_the_core_and_not
 
     replies = await say(context(now), "+1", quoted="ann1")
 
-    assert texts_of(replies) == ["「草莓大福」已結單，無法再下單或更改囉。"]
+    # The group's first message since the close also carries the close notice, once (free).
+    assert texts_of(replies)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
+    assert texts_of(replies)[1:] == ["「草莓大福」已結單，無法再下單或更改囉。"]
     assert await Order.all().count() == 0 and await OrderLine.all().count() == 0
 
 
@@ -280,7 +284,9 @@ async def test_cancel_after_the_campaign_closed_is_refused_and_keeps_the_order(d
 
     replies = await say(ctx, "取消")
 
-    assert texts_of(replies) == ["「草莓大福」已結單，無法再下單或更改囉。"]
+    # The group's first message since the close also carries the close notice, once (free).
+    assert texts_of(replies)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
+    assert texts_of(replies)[1:] == ["「草莓大福」已結單，無法再下單或更改囉。"]
     assert len(await active_lines()) == 1
 
 

@@ -103,7 +103,7 @@ async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
     if target.status != "open":
         return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
     try:
-        campaign = await close_campaign(target.id, now=ctx.now, actor=actor(incoming))
+        campaign = await close_campaign(target.id, now=ctx.now, actor=actor(incoming), told_group=incoming.group_id)
     except DomainError:
         return reply(incoming, t(ctx.locale, "error_generic"))
     count = await Order.filter(campaign_id=campaign.id, status="open").count()
