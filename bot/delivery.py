@@ -95,8 +95,10 @@ class Delivery:
         self._task = asyncio.create_task(self._run(), name="delivery")
 
     async def stop(self) -> None:
-        for task in list(self._sending):
+        sending = list(self._sending)
+        for task in sending:
             task.cancel()
+        await asyncio.gather(*sending, return_exceptions=True)
         if self._task:
             self._task.cancel()
             try:
