@@ -49,7 +49,7 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
         await init_db(url)
         now = datetime.now(timezone.utc)
         campaign = await open_campaign(CampaignSpec(
-            title="flash", items=[ItemSpec("A", "草莓大福", 120, stock=cap)], closes_at=now + timedelta(days=1),
+            title="flash", items=[ItemSpec(label="A", name="草莓大福", price=120, stock=cap)], closes_at=now + timedelta(days=1),
             group_ids=[GROUP_ID], announce=False), now=now)
         fake = FakeLine()
         await fake.start()

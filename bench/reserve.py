@@ -31,7 +31,7 @@ async def run_case(url: str, n: int, concurrency: int, items: int) -> dict:
         labels = [chr(ord("A") + i) for i in range(items)]
         cap = max(n // (2 * items), 1)  # half the demand fits: both paths are exercised
         campaign = await open_campaign(
-            CampaignSpec(title="bench", items=[ItemSpec(lb, f"item {lb}", 100, stock=cap) for lb in labels],
+            CampaignSpec(title="bench", items=[ItemSpec(label=lb, name=f"item {lb}", price=100, stock=cap) for lb in labels],
                          closes_at=now + timedelta(days=1), announce=False),
             now=now,
         )

@@ -33,6 +33,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from commerce.errors import InvalidInput, InvalidState, NotFound
+from commerce.states import ErrorCode
 from commerce.models import BankStatementLine, Member, Order, Payment
 from commerce.orders import member_view
 from commerce.payments import confirm_transfer, void_payment
@@ -46,7 +47,7 @@ MAX_STATEMENT_BYTES = 2 * 1024 * 1024
 
 
 class StatementTooLarge(InvalidInput):
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
     status = 413
 
 # Header names, compared after _norm (NFKC, lower case, no spaces, no "(元)"-like suffix).

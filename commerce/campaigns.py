@@ -1,11 +1,9 @@
 """Campaigns (group buys): open, edit, close, cancel, and read them back."""
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -13,87 +11,35 @@ from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from commerce import outbox, stock
+from commerce.commands import CampaignEdit, CampaignSpec, ItemSpec  # noqa: F401  (ItemSpec: for callers)
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
 from commerce.members import ensure_group, upsert_member
 from commerce.models import Campaign, CampaignGroup, Item, LineGroup, Order, OrderLine
+from commerce.states import CampaignStatus
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_LABEL = re.compile(r"^[A-Z0-9]{1,8}$")
-STATUSES = ("open", "closed", "cancelled")
-
-
-@dataclass(frozen=True)
-class ItemSpec:
-    label: str
-    name: str
-    price: int
-    stock: int | None = None
-    limit_per_buyer: int | None = None
-    barcode: str | None = None
-
-
-@dataclass(frozen=True)
-class CampaignSpec:
-    title: str
-    items: Sequence[ItemSpec]
-    closes_at: datetime
-    pickup_from: date | None = None
-    pickup_until: date | None = None
-    pickup_place: str = ""
-    host_line_user_id: str | None = None
-    group_ids: Sequence[str] = field(default_factory=tuple)
-    announce: bool = True
-
-
-def _whole(value: Any, name: str, *, minimum: int, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInput(f"{name.rsplit('.', 1)[-1]} must be a whole number ≥ {minimum}", field=name)
-    return value
+STATUSES = tuple(CampaignStatus)
 
 
 def validate(spec: CampaignSpec, now: datetime) -> None:
-    """Raise InvalidInput naming the first bad field."""
-    if not isinstance(spec.title, str) or not spec.title.strip() or len(spec.title) > 200:
-        raise InvalidInput("title is required (at most 200 characters)", field="title")
-    if not spec.items:
-        raise InvalidInput("a campaign needs at least one item", field="items")
-    seen = set()
-    for i, item in enumerate(spec.items):
-        where = f"items[{i}]"
-        label = item.label.upper() if isinstance(item.label, str) else ""
-        if not _LABEL.match(label):
-            raise InvalidInput("label is 1–8 letters or digits", field=f"{where}.label")
-        if label in seen:
-            raise InvalidInput(f"label {label} is used twice", field=f"{where}.label")
-        seen.add(label)
-        if not isinstance(item.name, str) or not item.name.strip() or len(item.name) > 200:
-            raise InvalidInput("name is required", field=f"{where}.name")
-        _whole(item.price, f"{where}.price", minimum=0)
-        _whole(item.stock, f"{where}.stock", minimum=0, optional=True)
-        _whole(item.limit_per_buyer, f"{where}.limit_per_buyer", minimum=1, optional=True)
-    if not isinstance(spec.closes_at, datetime) or spec.closes_at.tzinfo is None:
-        raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
+    """What the command cannot check alone: the deadline is still ahead."""
     if spec.closes_at <= now:
         raise InvalidInput("closes_at is in the past", field="closes_at")
-    if spec.pickup_from and spec.pickup_until and spec.pickup_until < spec.pickup_from:
-        raise InvalidInput("pickup_until is before pickup_from", field="pickup_until")
 
 
 async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
     """Create a campaign with its items and groups; queue its announcement to each group
     when ``spec.announce``. Raises InvalidInput; writes nothing then."""
     validate(spec, now)
-    host = await upsert_member(spec.host_line_user_id) if spec.host_line_user_id else None
+    host = await upsert_member(spec.host_user_id) if spec.host_user_id else None
     groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
     for attempt in range(8):
         try:
             async with in_transaction():
                 campaign = await Campaign.create(
                     code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
-                    title=spec.title.strip(),
+                    title=spec.title,
                     closes_at=spec.closes_at.astimezone(timezone.utc),
                     pickup_from=spec.pickup_from,
                     pickup_until=spec.pickup_until,
@@ -108,8 +54,8 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
         await Item.bulk_create(
             [
                 Item(
-                    campaign=campaign, label=s.label.upper(), name=s.name.strip(), price=s.price,
-                    cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode or None, position=i,
+                    campaign=campaign, label=s.label, name=s.name, price=s.price,
+                    cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode, position=i,
                 )
                 for i, s in enumerate(spec.items)
             ]
@@ -168,37 +114,21 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", no
     return campaign
 
 
-async def edit_campaign(campaign_id: int, *, closes_at: datetime | None = None, pickup_from: date | None = None,
-                        pickup_until: date | None = None, pickup_place: str | None = None, now: datetime,
-                        actor: str = "") -> Campaign:
+async def edit_campaign(campaign_id: int, edit: CampaignEdit, *, now: datetime, actor: str = "") -> Campaign:
     """Move an open campaign's deadline, or change its pickup window or place (open or closed).
-    An argument left None stays as it is.
+    A field left None stays as it is.
 
-    Raises InvalidInput naming the field (a deadline without a zone or not in the future, a
-    window that ends before it starts, a place over 200 characters, nothing to change),
-    NotFound, InvalidState (the deadline of a campaign that is no longer open, any edit of a
-    cancelled one); writes nothing then."""
-    if closes_at is None and pickup_from is None and pickup_until is None and pickup_place is None:
-        raise InvalidInput("send closes_at, pickup_from, pickup_until or pickup_place", field="body")
-    if closes_at is not None:
-        if not isinstance(closes_at, datetime) or closes_at.tzinfo is None:
-            raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
-        if closes_at <= now:
-            raise InvalidInput("closes_at is in the past", field="closes_at")
-    for name, value in (("pickup_from", pickup_from), ("pickup_until", pickup_until)):
-        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-            raise InvalidInput(f"{name} is a date", field=name)
-    if pickup_place is not None and (not isinstance(pickup_place, str) or len(pickup_place) > 200):
-        raise InvalidInput("pickup_place is text of at most 200 characters", field="pickup_place")
-    changes: dict[str, Any] = {}
+    Raises InvalidInput naming the field (a deadline not in the future, a window that ends
+    before it starts), NotFound, InvalidState (the deadline of a campaign that is no longer
+    open, any edit of a cancelled one); writes nothing then."""
+    closes_at, pickup_from, pickup_until = edit.closes_at, edit.pickup_from, edit.pickup_until
+    if closes_at is not None and closes_at <= now:
+        raise InvalidInput("closes_at is in the past", field="closes_at")
+    changes: dict[str, Any] = {name: value for name, value in edit if value is not None}
     if closes_at is not None:
         changes["closes_at"] = closes_at.astimezone(timezone.utc)
-    if pickup_from is not None:
-        changes["pickup_from"] = pickup_from
-    if pickup_until is not None:
-        changes["pickup_until"] = pickup_until
-    if pickup_place is not None:
-        changes["pickup_place"] = pickup_place.strip()
+    if edit.pickup_place is not None:
+        changes["pickup_place"] = edit.pickup_place.strip()
     async with in_transaction():
         campaign = await Campaign.select_for_update().get_or_none(id=campaign_id)
         if campaign is None:

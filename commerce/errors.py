@@ -1,11 +1,14 @@
-"""Domain errors. Each carries a stable ``code`` the edges map to a reply or an HTTP status."""
+"""Domain errors. Each carries a stable ``code`` (one of ``states.ErrorCode``) the edges map
+to a reply or an HTTP status."""
 from __future__ import annotations
 
 from typing import Any
 
+from commerce.states import ErrorCode
+
 
 class DomainError(Exception):
-    code = "domain_error"
+    code = ErrorCode.DOMAIN_ERROR
     status = 409  # the HTTP status an API edge answers with
 
     def __init__(self, message: str, *, field: str | None = None, **data: Any) -> None:
@@ -15,7 +18,7 @@ class DomainError(Exception):
         self.data = data
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": str(self.code), "message": self.message}
         if self.field:
             body["field"] = self.field
         body.update({k: v for k, v in self.data.items() if v is not None})
@@ -23,39 +26,57 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    code = "invalid"
+    """Bad input. ``fields`` lists every bad field as ``{"field", "message"}``; ``field`` and
+    the message are the first of them."""
+    code = ErrorCode.INVALID
     status = 400
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 fields: list[dict[str, str]] | None = None, **data: Any) -> None:
+        if fields is None and field:
+            fields = [{"field": field, "message": message}]
+        super().__init__(message, field=field, fields=fields, **data)
+
+    @classmethod
+    def of(cls, fields: list[dict[str, str]]) -> InvalidInput:
+        first = fields[0]
+        return cls(first["message"], field=first["field"], fields=fields)
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
     status = 404
 
 
 class SoldOut(DomainError):
-    code = "sold_out"
+    code = ErrorCode.SOLD_OUT
 
 
 class CampaignClosed(DomainError):
-    code = "campaign_closed"
+    code = ErrorCode.CAMPAIGN_CLOSED
 
 
 class OverLimit(DomainError):
-    code = "over_limit"
+    code = ErrorCode.OVER_LIMIT
 
 
 class BalanceDue(DomainError):
-    code = "balance_due"
+    code = ErrorCode.BALANCE_DUE
 
 
 class AlreadyHandedOver(DomainError):
-    code = "already_handed_over"
+    code = ErrorCode.ALREADY_HANDED_OVER
 
 
 class InvalidState(DomainError):
-    code = "invalid_state"
+    code = ErrorCode.INVALID_STATE
+
+
+class Unauthorized(DomainError):
+    code = ErrorCode.UNAUTHORIZED
+    status = 401
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
     status = 403

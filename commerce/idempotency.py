@@ -25,13 +25,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from commerce.errors import DomainError
+from commerce.states import ErrorCode
 from commerce.models import IdempotencyKey
 
 IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
 
 
 class KeyInUse(DomainError):
-    code = "idempotency_conflict"
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
 
 
 @dataclass(frozen=True)

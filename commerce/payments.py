@@ -5,22 +5,24 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from commerce.commands import NewPayment
 from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
+from commerce.states import ErrorCode, PaymentMethod
 from commerce.models import Order, OrderLine, Payment
-from commerce.money import change_due, parse_amount, totals
+from commerce.money import parse_amount, totals
 
-METHODS = ("cash", "card", "linepay", "jkopay", "transfer")
+METHODS = tuple(PaymentMethod)
 
 
 REPORTS_PER_DAY = 5  # transfer reports one order takes in 24 hours
 
 
 class Overpayment(DomainError):
-    code = "overpayment"
+    code = ErrorCode.OVERPAYMENT
 
 
 class TooManyReports(DomainError):
-    code = "too_many_reports"
+    code = ErrorCode.TOO_MANY_REPORTS
 
 
 async def balance_of(order_id: int) -> int:
@@ -29,20 +31,11 @@ async def balance_of(order_id: int) -> int:
     return totals(lines, pays).balance
 
 
-async def record_payment(
-    *, order_id: int, method: str, amount: object, tendered: object = None, actor: str, now: datetime
-) -> Payment:
+async def record_payment(order_id: int, payment: NewPayment, *, actor: str, now: datetime) -> Payment:
     """A payment taken at the counter (confirmed at once). Cash may be tendered: the
-    payment carries the change. Raises InvalidInput (method, amount, tendered),
-    NotFound, Overpayment (more than the balance due); writes nothing then."""
-    if method not in METHODS:
-        raise InvalidInput(f"method must be one of {', '.join(METHODS)}", field="method")
-    amount = parse_amount(amount, "amount")
-    if tendered is not None:
-        if method != "cash":
-            raise InvalidInput("only cash is tendered", field="tendered")
-        tendered = parse_amount(tendered, "tendered")
-    change = change_due(amount, tendered)
+    payment carries the change. Raises NotFound, InvalidState (a cancelled order),
+    Overpayment (more than the balance due); writes nothing then."""
+    amount = payment.amount
     async with in_transaction():
         order = await Order.select_for_update().get_or_none(id=order_id)
         if order is None:
@@ -53,8 +46,8 @@ async def record_payment(
         if amount > balance:
             raise Overpayment(f"only {balance} is due", field="amount", balance=balance)
         return await Payment.create(
-            order_id=order_id, method=method, amount=amount, tendered=tendered,
-            change=change if tendered is not None else None, status="confirmed", actor=actor,
+            order_id=order_id, method=payment.method, amount=amount, tendered=payment.tendered,
+            change=payment.change, status="confirmed", actor=actor,
             created_at=now, decided_at=now,
         )
 

@@ -4,24 +4,20 @@ They share the stock of the campaign's items with the chat: the same conditional
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
 from commerce import stock
+from commerce.commands import ItemRef, NewSale
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound, SoldOut
 from commerce.models import Campaign, Item, Order, OrderLine, Payment
-from commerce.money import change_due, parse_amount
-from commerce.payments import METHODS
 
 
-async def _item_for(*, item_id: int | None, barcode: str | None, campaign_id: int | None, at: str = "") -> Item:
-    if item_id is None and not barcode:
-        raise InvalidInput("give a barcode or an item_id", field=f"{at}barcode")
-    query = Item.filter(id=item_id) if item_id is not None else Item.filter(barcode=str(barcode).strip())
+async def _item_for(ref: ItemRef, *, campaign_id: int | None, at: str = "") -> Item:
+    item_id = ref.item_id
+    query = Item.filter(id=item_id) if item_id is not None else Item.filter(barcode=ref.barcode.strip())
     if campaign_id is not None:
         query = query.filter(campaign_id=campaign_id)
     else:
@@ -44,23 +40,15 @@ async def _sell(conn, order_id: int, item: Item, qty: int, source: str, actor: s
     return line
 
 
-def _qty(qty: object, at: str = "") -> int:
-    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 999:
-        raise InvalidInput("qty must be 1–999", field=f"{at}qty")
-    return qty
-
-
-async def add_on(*, order_id: int, qty: int = 1, item_id: int | None = None, barcode: str | None = None,
-                 actor: str, now: datetime) -> OrderLine:
+async def add_on(order_id: int, ref: ItemRef, *, actor: str, now: datetime) -> OrderLine:
     """Add an item on the spot to a buyer's order (same campaign, same stock).
-    Raises SoldOut, NotFound, InvalidInput, InvalidState; writes nothing then."""
-    qty = _qty(qty)
+    Raises SoldOut, NotFound, InvalidState; writes nothing then."""
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise NotFound("no such order", field="number")
     if order.status != "open":
         raise InvalidState(f"this order is {order.status}")
-    item = await _item_for(item_id=item_id, barcode=barcode, campaign_id=order.campaign_id)
+    item = await _item_for(ref, campaign_id=order.campaign_id)
     async with in_transaction() as conn:
         # Re-read under the order's row lock: a handover or cancel may have just happened.
         locked = await Order.select_for_update().get(id=order_id)
@@ -68,52 +56,26 @@ async def add_on(*, order_id: int, qty: int = 1, item_id: int | None = None, bar
             raise InvalidState(f"this order is {locked.status}")
         if await Campaign.filter(id=item.campaign_id, status="cancelled").exists():
             raise InvalidState("this campaign was cancelled")
-        line = await _sell(conn, order_id, item, qty, "addon", actor, now)
+        line = await _sell(conn, order_id, item, ref.qty, "addon", actor, now)
         await Order.filter(id=order_id).update(updated_at=now)
     return line
 
 
-@dataclass(frozen=True)
-class SaleLine:
-    qty: int
-    barcode: str | None = None
-    item_id: int | None = None
-
-
-@dataclass(frozen=True)
-class SalePayment:
-    method: str
-    amount: int
-    tendered: int | None = None
-
-
-async def walk_in_sale(*, lines: Sequence[SaleLine], payments: Sequence[SalePayment], actor: str,
-                       now: datetime) -> Order:
+async def walk_in_sale(sale: NewSale, *, actor: str, now: datetime) -> Order:
     """Sell leftovers to anyone: one order without buyer, paid in full and handed over at once.
     Raises SoldOut, NotFound, InvalidInput (payments must add up to the total)."""
-    if not lines:
-        raise InvalidInput("nothing to sell", field="lines")
-    resolved = [(await _item_for(item_id=l.item_id, barcode=l.barcode, campaign_id=None, at=f"lines[{i}]."),
-                 _qty(l.qty, f"lines[{i}]."))
-                for i, l in enumerate(lines)]
+    resolved = [(await _item_for(line, campaign_id=None, at=f"lines[{i}]."), line.qty)
+                for i, line in enumerate(sale.lines)]
     total = sum(item.price * qty for item, qty in resolved)
-    checked = []
-    for i, p in enumerate(payments):
-        if p.method not in METHODS:
-            raise InvalidInput("unknown payment method", field=f"payments[{i}].method")
-        amount = parse_amount(p.amount, f"payments[{i}].amount")
-        tendered = None if p.tendered is None else parse_amount(p.tendered, f"payments[{i}].tendered")
-        checked.append((p.method, amount, tendered, change_due(amount, tendered)))
-    if sum(c[1] for c in checked) != total:
+    if sum(p.amount for p in sale.payments) != total:
         raise InvalidInput(f"payments must add up to the total {total}", field="payments", total=total)
     async with in_transaction() as conn:
         order = await Order.create(campaign_id=None, member_id=None, status="picked_up", created_at=now, updated_at=now)
         for item, qty in sorted(resolved, key=lambda r: r[0].id):
             await _sell(conn, order.id, item, qty, "walkin", actor, now)
-        for method, amount, tendered, change in checked:
-            await Payment.create(order_id=order.id, method=method, amount=amount, tendered=tendered,
-                                 change=change if tendered is not None else None, status="confirmed",
-                                 actor=actor, created_at=now, decided_at=now)
+        for p in sale.payments:
+            await Payment.create(order_id=order.id, method=p.method, amount=p.amount, tendered=p.tendered,
+                                 change=p.change, status="confirmed", actor=actor, created_at=now, decided_at=now)
     return order
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from commerce.errors import DomainError
+from commerce.states import ErrorCode
 from commerce.models import LoginAttempt, StaffSession
 from commerce.staff import check_login
 
@@ -35,7 +36,7 @@ MAX_FAILS_PER_ADDRESS = 20
 
 
 class TooManyAttempts(DomainError):
-    code = "too_many_attempts"
+    code = ErrorCode.TOO_MANY_ATTEMPTS
     status = 429
 
 

@@ -1,7 +1,11 @@
-"""The JSON API's plumbing: one error shape, bearer-token roles, Idempotency-Key.
+"""The JSON API's plumbing: operations, one error shape, bearer-token roles, Idempotency-Key.
 
-Errors are ``{"error": {"code", "message", "field"?}}`` with a 4xx (or 5xx) status,
-for every path under /api, including unknown routes and unexpected failures.
+Every route is declared by ``operation``: its role, its command (the JSON body) and query
+models, and the view it answers with. The route's function gets the parsed command; the
+OpenAPI document (``openapi.py``) is generated from the same declarations.
+
+Errors are ``{"error": {"code", "message", "field"?, "fields"?}}`` with a 4xx (or 5xx)
+status, for every path under /api, including unknown routes and unexpected failures.
 """
 from __future__ import annotations
 
@@ -10,14 +14,18 @@ import json
 import logging
 from datetime import date, datetime
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from commerce import idempotency
+from commerce.commands import parse
 from commerce.db import utcnow
-from commerce.errors import DomainError, InvalidInput, NotFound
+from commerce.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from commerce.staff import role_at_least, token_role
+from commerce.states import ErrorCode
 
 log = logging.getLogger(__name__)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -42,16 +50,6 @@ def _default(value: Any) -> Any:
 
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False, default=_default))
-
-
-class Unauthorized(DomainError):
-    code = "unauthorized"
-    status = 401
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
-    status = 403
 
 
 def require(request: web.Request, role: str) -> str:
@@ -91,6 +89,55 @@ async def optional_json_body(request: web.Request) -> dict[str, Any]:
     return await json_body(request) if request.body_exists else {}
 
 
+@dataclass(frozen=True)
+class Operation:
+    """One route of /api as the OpenAPI document describes it."""
+    method: str
+    path: str
+    summary: str
+    role: str | None
+    answers: dict[int, type[BaseModel] | None]  # status -> view (None: not JSON, see ``content``)
+    errors: tuple[int, ...]
+    body: type[BaseModel] | None = None
+    body_required: bool = True
+    query: type[BaseModel] | None = None
+    content: dict[str, Any] = field(default_factory=dict)  # hand-written request/answer content
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {}
+Route = Callable[..., Awaitable[web.StreamResponse]]
+
+
+def operation(table: web.RouteTableDef, method: str, path: str, *, summary: str, role: str | None,
+              answer: type[BaseModel] | None, status: int = 200, body: type[BaseModel] | None = None,
+              body_required: bool = True, query: type[BaseModel] | None = None,
+              errors: tuple[int, ...] | None = None, **content: Any) -> Callable[[Route], Route]:
+    """Declare and route ``method path``: the caller needs ``role``; the query string is parsed
+    as ``query`` and the JSON body as ``body`` (every bad field answered at once, 400), and
+    ``route(request, query=…, body=…)`` answers ``answer`` with ``status``."""
+    if errors is None:
+        errors = ((400,) + ((401, 403) if role else ()) + ((404,) if "{" in path else ())
+                  + ((409,) if method != "GET" else ()))
+
+    def register(route: Route) -> Route:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            if role:
+                require(request, role)
+            given: dict[str, Any] = {}
+            if query is not None:
+                given["query"] = parse(query, dict(request.query))
+            if body is not None:
+                given["body"] = parse(body, await json_body(request) if body_required
+                                      else await optional_json_body(request))
+            return await route(request, **given)
+
+        OPERATIONS[(method, path)] = Operation(method, path, summary, role, {status: answer}, errors, body,
+                                               body_required, query, content)
+        table.route(method, path)(handle)
+        return route
+    return register
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     if not request.path.startswith("/api"):
@@ -102,11 +149,12 @@ async def errors_middleware(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status, "http_error")
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
+                413: ErrorCode.TOO_LARGE}.get(exc.status, ErrorCode.HTTP_ERROR)
         return error_response(exc.status, code, exc.reason)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, "internal", "something went wrong; nothing was half-written")
+        return error_response(500, ErrorCode.INTERNAL, "something went wrong; nothing was half-written")
 
 
 @web.middleware

@@ -6,28 +6,16 @@ the shop's zone.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from email import message_from_bytes
 from email.policy import HTTP
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from commerce import bank_import, reports
+from commerce import bank_import, commands, reports, views
 from commerce.db import utcnow
 from commerce.errors import InvalidInput
-from pickup_counter.api import actor, json_body, json_response, path_int, require
-
-
-def _day(value: str | None, zone: ZoneInfo) -> date:
-    if value is None:
-        return utcnow().astimezone(zone).date()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("a date like 2026-11-24", field="date") from None
+from pickup_counter.api import actor, json_response, operation, path_int
 
 
 def _form_file(content_type: str, body: bytes) -> bytes:
@@ -59,35 +47,33 @@ async def statement_bytes(request: web.Request) -> bytes:
 def routes(zone: ZoneInfo) -> web.RouteTableDef:
     table = web.RouteTableDef()
 
-    @table.get("/api/transfers")
-    async def list_transfers(request: web.Request) -> web.Response:
-        require(request, "manager")
-        status = request.query.get("status", "reported")
-        return json_response({"transfers": await bank_import.list_transfers(status)})
+    @operation(table, "GET", "/api/transfers", role="manager", answer=views.TransferList,
+               query=commands.TransfersQuery, summary="Transfers by status (reported by default)")
+    async def list_transfers(request: web.Request, query: commands.TransfersQuery) -> web.Response:
+        return json_response({"transfers": await bank_import.list_transfers(query.status)})
 
-    @table.post("/api/transfers/{id}/confirm")
+    @operation(table, "POST", "/api/transfers/{id}/confirm", role="manager", answer=views.TransferView,
+               summary="Confirm a reported transfer")
     async def confirm_transfer(request: web.Request) -> web.Response:
-        require(request, "manager")
         return json_response(await bank_import.confirm(path_int(request), actor=actor(request), now=utcnow()))
 
-    @table.post("/api/transfers/{id}/void")
-    async def void_transfer(request: web.Request) -> web.Response:
-        require(request, "manager")
-        payment_id = path_int(request)
-        data = await json_body(request)
-        return json_response(await bank_import.void(payment_id, reason=data.get("reason"), actor=actor(request),
+    @operation(table, "POST", "/api/transfers/{id}/void", role="manager", body=commands.VoidTransfer,
+               answer=views.TransferView, summary="Void a transfer the bank never showed")
+    async def void_transfer(request: web.Request, body: commands.VoidTransfer) -> web.Response:
+        return json_response(await bank_import.void(path_int(request), reason=body.reason, actor=actor(request),
                                                     now=utcnow()))
 
-    @table.post("/api/bank-statements")
+    @operation(table, "POST", "/api/bank-statements", role="manager", answer=views.ImportResult,
+               errors=(400, 401, 403, 409, 413), form="the bank statement CSV (Big5 or UTF-8; ROC or ISO dates)",
+               summary="Import a bank statement: stores its credit lines and confirms the reported transfers each "
+                       "matches by last five digits and amount within the matching window")
     async def import_statement(request: web.Request) -> web.Response:
-        """``{"batch", "matched", "ambiguous", "unmatched", "duplicates"}``."""
-        require(request, "manager")
         result = await bank_import.import_statement(await statement_bytes(request), zone=zone, now=utcnow())
         return json_response(result)
 
-    @table.get("/api/reports/daily")
-    async def daily_report(request: web.Request) -> web.Response:
-        require(request, "manager")
-        return json_response(await reports.daily_report(_day(request.query.get("date"), zone), zone))
+    @operation(table, "GET", "/api/reports/daily", role="manager", answer=views.DailyReport, query=commands.DayQuery,
+               summary="Takings by method and by item, orders and pickups of one day")
+    async def daily_report(request: web.Request, query: commands.DayQuery) -> web.Response:
+        return json_response(await reports.daily_report(query.date or utcnow().astimezone(zone).date(), zone))
 
     return table

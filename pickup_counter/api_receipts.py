@@ -4,35 +4,29 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from commerce import commands, views
 from commerce.db import utcnow
-from commerce.errors import DomainError, InvalidInput, NotFound
+from commerce.errors import DomainError, NotFound
 from commerce.lookup import member_by_token
 from commerce.models import PrintJob
 from commerce.orders import parse_number
+from commerce.states import ErrorCode
 from devices.print_queue import PrintQueue, enqueue_drawer, enqueue_receipt, job_result
 from devices.qr import qr_png
-from pickup_counter.api import (
-    actor, after_write, device_answer, json_response, optional_json_body, path_int, require,
-)
+from pickup_counter.api import actor, after_write, device_answer, json_response, operation, path_int
 
 routes = web.RouteTableDef()
 PRINT_QUEUE = web.AppKey("print_queue", PrintQueue)
 
 
-@routes.post("/api/orders/{number}/receipt")
-async def print_receipt(request: web.Request) -> web.Response:
-    """Queue the receipt and try the printer at once; a printer that is off leaves the
-    job queued with its error (retried in the background), never an error for the sale."""
-    require(request, "cashier")
-    body = await optional_json_body(request)
-    copy, drawer = body.get("copy", False), body.get("open_drawer", False)
-    if not isinstance(copy, bool):
-        raise InvalidInput("copy is true or false", field="copy")
-    if not isinstance(drawer, bool):
-        raise InvalidInput("open_drawer is true or false", field="open_drawer")
+@operation(routes, "POST", "/api/orders/{number}/receipt", role="cashier", body=commands.PrintReceipt,
+           body_required=False, answer=views.PrintJobView, status=201,
+           summary="Print the order's receipt and try the printer at once; a printer that is off leaves the job "
+                   "queued with its error (retried in the background), never an error for the sale")
+async def print_receipt(request: web.Request, body: commands.PrintReceipt) -> web.Response:
     order_id = parse_number(request.match_info["number"])
-    job = await enqueue_receipt(order_id, actor=actor(request), is_copy=copy, open_drawer=drawer and not copy,
-                                now=utcnow())
+    job = await enqueue_receipt(order_id, actor=actor(request), is_copy=body.copy_,
+                                open_drawer=body.open_drawer and not body.copy_, now=utcnow())
     return await after_write(request, job.id)
 
 
@@ -43,16 +37,15 @@ async def _receipt_tried(request: web.Request, job_id: int) -> web.Response:
 
 
 class DrawerNotOpened(DomainError):
-    code = "printer_unavailable"
+    code = ErrorCode.PRINTER_UNAVAILABLE
     status = 503
 
 
-@routes.post("/api/drawer/open")
+@operation(routes, "POST", "/api/drawer/open", role="cashier", answer=views.PrintJobView, status=201,
+           errors=(401, 403, 503), summary="Open the cash drawer now (a print job of kind drawer records who asked); "
+                                           "a printer that does not take it is 503 printer_unavailable, and the "
+                                           "drawer is never opened later")
 async def open_drawer(request: web.Request) -> web.Response:
-    """Open the cash drawer now: 201 with the job (kind "drawer", who asked is on record).
-    A printer that does not take the pulse is 503 printer_unavailable with the failed job;
-    the drawer is never opened later by the retry loop."""
-    require(request, "cashier")
     job = await enqueue_drawer(actor=actor(request), now=utcnow())
     return await after_write(request, job.id)
 
@@ -65,9 +58,9 @@ async def _drawer_tried(request: web.Request, job_id: int) -> web.Response:
     return json_response(job_result(job), status=201)
 
 
-@routes.get("/api/print-jobs/{id}")
+@operation(routes, "GET", "/api/print-jobs/{id}", role="cashier", answer=views.PrintJobDetail,
+           summary="A print job with its last error and attempts")
 async def get_print_job(request: web.Request) -> web.Response:
-    require(request, "cashier")
     job = await PrintJob.get_or_none(id=path_int(request))
     if job is None:
         raise NotFound("no such print job", field="id")

@@ -24,6 +24,7 @@ from aiohttp import web
 from commerce import pushes, sessions
 from commerce.db import utcnow
 from commerce.staff import role_at_least
+from commerce.states import ErrorCode
 from pickup_counter.api import ACTOR, PUBLIC_PATHS, ROLE, WRITE_METHODS, Forbidden, Unauthorized
 from pickup_counter.i18n import LANG_COOKIE, LANGS, lang_of, strings, translate
 
@@ -41,7 +42,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 class CsrfFailed(Forbidden):
-    code = "csrf"
+    code = ErrorCode.CSRF
 
 
 def _secure(request: web.Request) -> bool:

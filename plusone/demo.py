@@ -9,6 +9,7 @@ from commerce.db import utcnow
 from commerce.members import add_host, bind_phone, ensure_group, upsert_member
 from commerce.models import Campaign
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.staff import add_staff
 
@@ -30,12 +31,12 @@ async def seed(app=None) -> dict:
         campaign = await open_campaign(
             CampaignSpec(
                 title="草莓大福 Strawberry daifuku",
-                items=[ItemSpec("A", "原味草莓大福", 120, stock=50, barcode="4710000000011"),
-                       ItemSpec("B", "抹茶草莓大福", 130, stock=30, limit_per_buyer=4, barcode="4710000000028"),
-                       ItemSpec("C", "綜合禮盒 6入", 680, stock=5, barcode="4710000000035")],
+                items=[ItemSpec(label="A", name="原味草莓大福", price=120, stock=50, barcode="4710000000011"),
+                       ItemSpec(label="B", name="抹茶草莓大福", price=130, stock=30, limit_per_buyer=4, barcode="4710000000028"),
+                       ItemSpec(label="C", name="綜合禮盒 6入", price=680, stock=5, barcode="4710000000035")],
                 closes_at=now + timedelta(days=3), pickup_from=(now + timedelta(days=4)).date(),
                 pickup_until=(now + timedelta(days=7)).date(), pickup_place="本店 (中山路 12 號)",
-                host_line_user_id=host.line_user_id, group_ids=[DEMO_GROUP], announce=False,
+                host_user_id=host.line_user_id, group_ids=[DEMO_GROUP], announce=False,
             ),
             now=now,
         )
@@ -47,8 +48,7 @@ async def seed(app=None) -> dict:
             booking = await reserve(campaign_id=campaign.id, member_id=member.id, wanted=wanted, now=now,
                                     source_message_id=f"demo-{i}")
             if i == 0:
-                await record_payment(order_id=booking.order_id, method="cash", amount=120, tendered=200,
-                                     actor="demo", now=now)
+                await record_payment(booking.order_id, NewPayment(method="cash", amount=120, tendered=200), actor="demo", now=now)
             if i == 2:
                 await report_transfer(order_id=booking.order_id, last5="54321", amount=360, actor=uid, now=now)
     print(f"demo staff login: user 'demo', password '{password}'", flush=True)

@@ -143,3 +143,24 @@ async def browser():
 
     async with launch_chromium() as chromium:
         yield chromium
+
+
+
+@pytest.fixture
+def aiohttp_client(aiohttp_client):  # noqa: F811  (pytest-aiohttp's, wrapped)
+    """Every app a test starts checks each /api answer against the OpenAPI document
+    (tests/api_contract.py); a test that got an answer the document does not describe fails."""
+    from tests.api_contract import Contract
+
+    contracts = []
+
+    async def make(app, *args, **kwargs):
+        from aiohttp import web
+
+        if isinstance(app, web.Application):
+            contracts.append(Contract.watch(app))
+        return await aiohttp_client(app, *args, **kwargs)
+
+    yield make
+    broken = [problem for contract in contracts for problem in contract.problems]
+    assert not broken, "answers that do not match the OpenAPI document:\n" + "\n".join(broken)

@@ -10,10 +10,10 @@ from commerce.models import Campaign, Member
 
 async def a_campaign(now: datetime, *items: ItemSpec, title: str = "草莓大福", groups=("Cgroup1",),
                      host: str | None = "Uhost", announce: bool = False) -> Campaign:
-    items = items or (ItemSpec("A", "原味", 120, stock=50),)
+    items = items or (ItemSpec(label="A", name="原味", price=120, stock=50),)
     return await open_campaign(
         CampaignSpec(title=title, items=items, closes_at=now + timedelta(days=3), group_ids=groups,
-                     host_line_user_id=host, announce=announce),
+                     host_user_id=host, announce=announce),
         now=now,
     )
 

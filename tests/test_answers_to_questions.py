@@ -29,8 +29,8 @@ async def test_replying_to_which_campaign_with_a_name_or_a_code_books_the_first_
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
     now = utcnow()
-    sweets = await a_campaign(now, ItemSpec("A", "草莓大福", 120), title="大福", groups=(GROUP_ID,))
-    snacks = await a_campaign(now, ItemSpec("A", "芒果乾", 200), title="果乾", groups=(GROUP_ID,))
+    sweets = await a_campaign(now, ItemSpec(label="A", name="草莓大福", price=120), title="大福", groups=(GROUP_ID,))
+    snacks = await a_campaign(now, ItemSpec(label="A", name="芒果乾", price=200), title="果乾", groups=(GROUP_ID,))
 
     question, asked_id = await exchange(client, fake_line, "+2", user_id="Umei")
     assert "幾團同時進行" in question and sweets.code in question and snacks.code in question
@@ -50,8 +50,8 @@ async def test_an_answer_that_picks_nothing_asks_again_and_that_question_can_be_
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
     now = utcnow()
-    await a_campaign(now, ItemSpec("A", "草莓大福", 120), title="大福", groups=(GROUP_ID,))
-    snacks = await a_campaign(now, ItemSpec("A", "芒果乾", 200), title="果乾", groups=(GROUP_ID,))
+    await a_campaign(now, ItemSpec(label="A", name="草莓大福", price=120), title="大福", groups=(GROUP_ID,))
+    snacks = await a_campaign(now, ItemSpec(label="A", name="芒果乾", price=200), title="果乾", groups=(GROUP_ID,))
 
     _, asked_id = await exchange(client, fake_line, "+1", user_id="Umei")
     again, again_id = await exchange(client, fake_line, "都可以", user_id="Umei", quoted_message_id=asked_id)
@@ -63,7 +63,7 @@ async def test_an_answer_that_picks_nothing_asks_again_and_that_question_can_be_
 
 async def test_replying_to_which_item_with_a_label_or_a_name_books_that_item(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130),
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130),
                                 groups=(GROUP_ID,))
 
     question, asked_id = await exchange(client, fake_line, "+3", user_id="Umei")
@@ -80,7 +80,7 @@ async def test_replying_to_which_item_with_a_label_or_a_name_books_that_item(aio
 async def test_someone_else_answering_a_buyers_question_and_thanks_quoting_a_confirmation_stay_quiet(
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130),
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130),
                                 groups=(GROUP_ID,))
     _, asked_id = await exchange(client, fake_line, "+1", user_id="Umei")
     _, confirmed_id = await exchange(client, fake_line, "A+1", user_id="Uming")

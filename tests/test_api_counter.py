@@ -20,6 +20,7 @@ from commerce.models import (
     StockMovement,
 )
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from tests.api_helpers import assert_error, bearer
 from tests.factories import a_campaign
@@ -31,8 +32,8 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 async def shop(client):
     """A buyer (phone 0912-345-678) with an open order of A×2 = 240; A has 1 unit left."""
     now = utcnow()
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=3, barcode="471A"),
-                                ItemSpec("B", "抹茶", 130, stock=10, barcode="471B"))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=3, barcode="471A"),
+                                ItemSpec(label="B", name="抹茶", price=130, stock=10, barcode="471B"))
     buyer = await upsert_member("Ubuyer", "小美")
     await bind_phone(buyer.id, "0912-345-678")
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
@@ -302,7 +303,7 @@ async def test_a_manager_forces_a_handover_once(client, shop, manager):
 
 
 async def test_a_paid_order_is_handed_over(client, shop, cashier):
-    await record_payment(order_id=shop["order"], method="cash", amount=240, actor="mei", now=utcnow())
+    await record_payment(shop["order"], NewPayment(method="cash", amount=240), actor="mei", now=utcnow())
 
     resp = await client.post(f"/api/orders/{shop['order']}/handover", headers=cashier)
 
@@ -427,7 +428,7 @@ async def test_a_manager_voids_a_transfer_with_a_reason_and_it_cannot_be_confirm
 
 
 async def test_transfer_refusals(client, shop, manager):
-    cash = await record_payment(order_id=shop["order"], method="cash", amount=10, actor="mei", now=utcnow())
+    cash = await record_payment(shop["order"], NewPayment(method="cash", amount=10), actor="mei", now=utcnow())
 
     for path in ("/api/transfers/999/confirm", f"/api/transfers/{cash.id}/confirm", "/api/transfers/x/confirm",
                  "/api/transfers/999/void", f"/api/transfers/{cash.id}/void"):
@@ -507,7 +508,7 @@ async def test_a_multipart_form_without_a_file_is_400_naming_the_file(client, sh
 
 
 async def test_the_daily_report_defaults_to_today_in_the_shops_zone(client, shop, manager):
-    await record_payment(order_id=shop["order"], method="cash", amount=100, actor="mei", now=utcnow())
+    await record_payment(shop["order"], NewPayment(method="cash", amount=100), actor="mei", now=utcnow())
     today = utcnow().astimezone(TAIPEI).date()
 
     default = await (await client.get("/api/reports/daily", headers=manager)).json()

@@ -9,6 +9,7 @@ from commerce.db import utcnow
 from commerce.members import upsert_member
 from commerce.models import Order, OrderLine, Payment, PrintJob
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment
 from plusone.app import create_app
 from plusone.settings import Settings
@@ -26,7 +27,7 @@ async def a_paid_order(client) -> int:
     opened = await (await client.post("/api/campaigns", json=CAMPAIGN, headers=await bearer("manager"))).json()
     buyer = await upsert_member("Ubuyer", "小美")
     booking = await reserve(campaign_id=opened["id"], member_id=buyer.id, wanted=[Wanted("A", 2)], now=utcnow())
-    await record_payment(order_id=booking.order_id, method="cash", amount=240, tendered=300, actor="mei", now=utcnow())
+    await record_payment(booking.order_id, NewPayment(method="cash", amount=240, tendered=300), actor="mei", now=utcnow())
     return booking.order_id
 
 

@@ -159,7 +159,7 @@ def test_a_report_outside_three_days_or_a_line_without_last5_is_unmatched():
 @pytest.fixture
 async def orders(db, now):
     """Four buyers' orders of 1,200, 350, 500 and 1,200 (now = 2026-11-24 12:00 in Taipei)."""
-    campaign = await a_campaign(now, ItemSpec("A", "禮盒", 50, stock=None))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="禮盒", price=50, stock=None))
     ids = []
     for buyer, qty in zip(await members(4), (24, 7, 10, 24)):
         ids.append((await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", qty)],

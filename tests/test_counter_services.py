@@ -13,17 +13,18 @@ from commerce.members import bind_phone
 from commerce.models import Handover, Item, Order, OrderLine, Payment, StockMovement
 from commerce.orders import order_view
 from commerce.ordering import Wanted, reserve
+from commerce.commands import ItemRef, NewPayment, NewSale, parse
 from commerce.payments import Overpayment, confirm_transfer, record_payment, report_transfer, void_payment
 from commerce.pickup import hand_over
 from commerce.reports import daily_report, pick_list
-from commerce.sales import SaleLine, SalePayment, add_on, walk_in_sale
+from commerce.sales import add_on, walk_in_sale
 from tests.factories import a_campaign, members
 
 
 @pytest.fixture
 async def shop(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=3, barcode="471A"),
-                                ItemSpec("B", "抹茶", 130, stock=10, barcode="471B"))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=3, barcode="471A"),
+                                ItemSpec(label="B", name="抹茶", price=130, stock=10, barcode="471B"))
     buyer, other = await members(2)
     await bind_phone(buyer.id, "0912-345-678")
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
@@ -33,7 +34,7 @@ async def shop(db, now):
 async def test_cash_with_tendered_money_records_the_change(shop, now):
     _, _, _, order_id = shop
 
-    payment = await record_payment(order_id=order_id, method="cash", amount=240, tendered=500, actor="mei", now=now)
+    payment = await record_payment(order_id, NewPayment(method="cash", amount=240, tendered=500), actor="mei", now=now)
 
     assert (payment.amount, payment.tendered, payment.change, payment.status) == (240, 500, 260, "confirmed")
     view = await order_view(order_id)
@@ -44,7 +45,7 @@ async def test_a_double_clicked_payment_is_recorded_once(shop, now):
     _, _, _, order_id = shop
 
     results = await asyncio.gather(
-        *[record_payment(order_id=order_id, method="card", amount=240, actor="mei", now=now) for _ in range(2)],
+        *[record_payment(order_id, NewPayment(method="card", amount=240), actor="mei", now=now) for _ in range(2)],
         return_exceptions=True,
     )
 
@@ -60,7 +61,7 @@ async def test_bad_payments_are_refused_naming_the_field_and_write_nothing(shop,
     _, _, _, order_id = shop
 
     with pytest.raises(InvalidInput) as err:
-        await record_payment(order_id=order_id, actor="mei", now=now, **kwargs)
+        await record_payment(order_id, parse(NewPayment, kwargs), actor="mei", now=now)
 
     assert err.value.field == field
     assert await Payment.all().count() == 0
@@ -68,7 +69,7 @@ async def test_bad_payments_are_refused_naming_the_field_and_write_nothing(shop,
 
 async def test_paying_more_than_is_due_is_refused(shop, now):
     with pytest.raises(Overpayment):
-        await record_payment(order_id=shop[3], method="cash", amount=241, actor="mei", now=now)
+        await record_payment(shop[3], NewPayment(method="cash", amount=241), actor="mei", now=now)
     assert await Payment.all().count() == 0
 
 
@@ -114,7 +115,7 @@ async def test_only_a_manager_may_force_a_handover_with_a_balance(shop, now):
 
 async def test_a_paid_order_is_handed_over(shop, now):
     order_id = shop[3]
-    await record_payment(order_id=order_id, method="linepay", amount=240, actor="mei", now=now)
+    await record_payment(order_id, NewPayment(method="linepay", amount=240), actor="mei", now=now)
 
     await hand_over(order_id=order_id, actor="mei", now=now)
 
@@ -124,7 +125,7 @@ async def test_a_paid_order_is_handed_over(shop, now):
 async def test_an_add_on_by_barcode_joins_the_order_and_takes_shared_stock(shop, now):
     order_id = shop[3]
 
-    line = await add_on(order_id=order_id, barcode="471A", qty=1, actor="mei", now=now)
+    line = await add_on(order_id, ItemRef(barcode="471A", qty=1), actor="mei", now=now)
 
     assert (line.qty, line.status, line.source) == (1, "reserved", "addon")
     assert (await Item.get(barcode="471A")).sold == 3
@@ -136,7 +137,7 @@ async def test_a_sold_out_add_on_is_refused_and_writes_nothing(shop, now):
     before = await OrderLine.all().count()
 
     with pytest.raises(SoldOut) as err:
-        await add_on(order_id=order_id, barcode="471A", qty=2, actor="mei", now=now)
+        await add_on(order_id, ItemRef(barcode="471A", qty=2), actor="mei", now=now)
 
     assert err.value.data["available"] == 1
     assert await OrderLine.all().count() == before
@@ -145,8 +146,8 @@ async def test_a_sold_out_add_on_is_refused_and_writes_nothing(shop, now):
 
 
 async def test_a_walk_in_sale_sells_leftovers_paid_in_full(shop, now):
-    order = await walk_in_sale(lines=[SaleLine(qty=2, barcode="471B")],
-                               payments=[SalePayment("cash", 260, tendered=300)], actor="mei", now=now)
+    order = await walk_in_sale(NewSale(lines=[ItemRef(qty=2, barcode="471B")],
+                               payments=[NewPayment(method="cash", amount=260, tendered=300)]), actor="mei", now=now)
 
     view = await order_view(order.id)
     assert (view["status"], view["total"], view["paid"], view["member"]) == ("picked_up", 260, 260, None)
@@ -156,8 +157,8 @@ async def test_a_walk_in_sale_sells_leftovers_paid_in_full(shop, now):
 
 async def test_a_walk_in_sale_beyond_the_leftovers_is_refused_whole(shop, now):
     with pytest.raises(SoldOut):
-        await walk_in_sale(lines=[SaleLine(qty=1, barcode="471B"), SaleLine(qty=5, barcode="471A")],
-                           payments=[SalePayment("cash", 730)], actor="mei", now=now)
+        await walk_in_sale(NewSale(lines=[ItemRef(qty=1, barcode="471B"), ItemRef(qty=5, barcode="471A")],
+                           payments=[NewPayment(method="cash", amount=730)]), actor="mei", now=now)
 
     assert await Order.filter(member_id=None).count() == 0
     assert (await Item.get(barcode="471B")).sold == 0
@@ -165,7 +166,7 @@ async def test_a_walk_in_sale_beyond_the_leftovers_is_refused_whole(shop, now):
 
 async def test_a_walk_in_sale_whose_payments_do_not_add_up_is_refused(shop, now):
     with pytest.raises(InvalidInput) as err:
-        await walk_in_sale(lines=[SaleLine(qty=1, barcode="471B")], payments=[SalePayment("cash", 100)],
+        await walk_in_sale(NewSale(lines=[ItemRef(qty=1, barcode="471B")], payments=[NewPayment(method="cash", amount=100)]),
                            actor="mei", now=now)
     assert err.value.field == "payments"
     assert await Payment.all().count() == 0
@@ -210,8 +211,8 @@ async def test_pick_list_counts_reserved_units_per_item_and_buyer(shop, now):
 
 async def test_the_daily_report_sums_takings_by_method(shop, now):
     order_id = shop[3]
-    await record_payment(order_id=order_id, method="cash", amount=100, actor="mei", now=now)
-    await record_payment(order_id=order_id, method="jkopay", amount=140, actor="mei", now=now)
+    await record_payment(order_id, NewPayment(method="cash", amount=100), actor="mei", now=now)
+    await record_payment(order_id, NewPayment(method="jkopay", amount=140), actor="mei", now=now)
 
     report = await daily_report(now.astimezone(ZoneInfo("Asia/Taipei")).date(), ZoneInfo("Asia/Taipei"))
     tomorrow = await daily_report((now + timedelta(days=1)).astimezone(ZoneInfo("Asia/Taipei")).date(), ZoneInfo("Asia/Taipei"))
@@ -246,7 +247,7 @@ async def test_an_idempotency_key_is_claimed_once_and_then_replayed(db, now):
 
 
 async def test_cancelling_a_campaign_while_buyers_cancel_releases_each_unit_once(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=40))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=40))
     buyers = await members(30)
     bookings = [await reserve(campaign_id=campaign.id, member_id=m.id, wanted=[Wanted("A", 1)], now=now)
                 for m in buyers]
@@ -266,11 +267,11 @@ async def test_cancelling_a_campaign_while_buyers_cancel_releases_each_unit_once
 
 async def test_an_add_on_to_an_order_already_handed_over_is_refused_and_writes_nothing(shop, now):
     order_id = shop[3]
-    await record_payment(order_id=order_id, method="cash", amount=240, actor="mei", now=now)
+    await record_payment(order_id, NewPayment(method="cash", amount=240), actor="mei", now=now)
     await hand_over(order_id=order_id, actor="mei", now=now)
 
     with pytest.raises(InvalidState):
-        await add_on(order_id=order_id, barcode="471B", qty=1, actor="mei", now=now)
+        await add_on(order_id, ItemRef(barcode="471B", qty=1), actor="mei", now=now)
 
     assert (await Item.get(barcode="471B")).sold == 0
     assert await OrderLine.filter(order_id=order_id, source="addon").count() == 0
@@ -278,7 +279,7 @@ async def test_an_add_on_to_an_order_already_handed_over_is_refused_and_writes_n
 
 async def test_a_transfer_report_goes_to_the_order_that_owes_exactly_that_amount(shop, now):
     campaign, buyer, _, first_order = shop
-    second = await a_campaign(now, ItemSpec("X", "蛋糕", 500, stock=5), title="蛋糕")
+    second = await a_campaign(now, ItemSpec(label="X", name="蛋糕", price=500, stock=5), title="蛋糕")
     later = await reserve(campaign_id=second.id, member_id=buyer.id, wanted=[Wanted("X", 1)], now=now)
     from commerce.payments import order_for_transfer
 

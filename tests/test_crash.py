@@ -30,7 +30,7 @@ async def wait_applied(timeout=60):
 
 
 async def test_every_acknowledged_event_survives_a_sigkill_and_the_rest_apply_once_when_posted_again(db, fake_line, live_now):
-    await a_campaign(live_now, ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(live_now, ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     port = free_port()
     url = f"http://127.0.0.1:{port}/line/webhook"
     events = [text_event("+1", user_id=f"Ucrash{i:04d}") for i in range(400)]

@@ -19,8 +19,8 @@ from tests.bot_helpers import FakeProfiles, context
 from tests.factories import a_campaign
 
 SLOW, FAST = "Cslowgroup", "Cfastgroup"
-ITEMS = (ItemSpec("A", "原味大福", 120, stock=7), ItemSpec("B", "抹茶大福", 130, stock=3, limit_per_buyer=4),
-         ItemSpec("C", "保冷袋", 10, stock=None))
+ITEMS = (ItemSpec(label="A", name="原味大福", price=120, stock=7), ItemSpec(label="B", name="抹茶大福", price=130, stock=3, limit_per_buyer=4),
+         ItemSpec(label="C", name="保冷袋", price=10, stock=None))
 SAID = ["+1", "+2", "A+1", "B+1", "B+2", "A+1 B+1", "C+3", "+1 紅色", "A+3", "我要+1", "謝謝團媽", "好期待",
         "A+1 A+1", "b 2", "+5"]
 
@@ -43,7 +43,7 @@ def text_of(replies: list[dict]) -> list[str]:
     return [re.sub(r"#\d+", "#N", m["text"]) for m in replies]
 
 
-ONE_ITEM = (ItemSpec("A", "草莓大福", 120, stock=9, limit_per_buyer=5),)
+ONE_ITEM = (ItemSpec(label="A", name="草莓大福", price=120, stock=9, limit_per_buyer=5),)
 
 
 async def both_ways(now, said: list[tuple[str, str]], *, names: dict[str, str] | None = None, items=ITEMS):

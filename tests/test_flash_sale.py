@@ -11,7 +11,7 @@ from tests.line_app import line_app, post_events, settled
 
 async def test_300_buyers_against_50_units_then_redeliveries_and_cancellations(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=50), groups=(GROUP_ID,))
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=50), groups=(GROUP_ID,))
     events = [text_event("+1", user_id=f"Ubuyer{i:04d}") for i in range(300)]
 
     responses = await asyncio.gather(*[post_events(client, [e]) for e in events])

@@ -20,8 +20,8 @@ async def booked():
 
 
 async def two_campaigns(now):
-    sweets = await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130), title="大福")
-    snacks = await a_campaign(now, ItemSpec("A", "芒果乾", 200), ItemSpec("D", "鳳梨酥", 300),
+    sweets = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130), title="大福")
+    snacks = await a_campaign(now, ItemSpec(label="A", name="芒果乾", price=200), ItemSpec(label="D", name="鳳梨酥", price=300),
                               title="果乾")
     return sweets, snacks
 
@@ -77,7 +77,7 @@ async def test_a_code_no_campaign_of_the_group_has_is_a_word_so_with_two_open_th
 
 
 async def test_a_variant_word_shaped_like_a_code_is_the_variant_not_a_campaign(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "帽T", 590), title="帽T")
+    campaign = await a_campaign(now, ItemSpec(label="A", name="帽T", price=590), title="帽T")
     assert campaign.code not in ("BLUE", "PINK")
 
     await say(context(now), "+1 BLUE")
@@ -159,7 +159,7 @@ async def test_plus_one_for_a_friend_too_books_two(db, now):
 
 
 async def test_thanks_after_an_order_are_not_a_variant_note(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "T恤", 300), ItemSpec("B", "帽子", 200))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="T恤", price=300), ItemSpec(label="B", name="帽子", price=200))
 
     replies = await say(context(now, profiles=FakeProfiles({"Ubuyer1": "小明"})), "A+1 謝謝")
 
@@ -168,7 +168,7 @@ async def test_thanks_after_an_order_are_not_a_variant_note(db, now):
 
 
 async def test_words_before_the_token_pick_the_item(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "紅色 M", 300), ItemSpec("B", "紅色 L", 300))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="紅色 M", price=300), ItemSpec(label="B", name="紅色 L", price=300))
 
     await say(context(now), "紅色M +1")
 
@@ -198,8 +198,8 @@ async def test_an_ambiguous_order_in_a_group_without_campaigns_is_not_answered(d
 
 
 async def test_orders_as_buyers_type_them_each_book_what_they_meant(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130),
-                                ItemSpec("C", "巧克力", 140))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130),
+                                ItemSpec(label="C", name="巧克力", price=140))
     typed = {"我要A一件": ("A", 1), "B 2": ("B", 2), "A*2": ("A", 2), "C x2": ("C", 2), "A1": ("A", 1),
              "A+1B+1": ("A", 1)}
     for n, (text, first) in enumerate(typed.items()):
@@ -229,7 +229,7 @@ async def an_order(now, campaign, qty=1, user="Ubuyer1"):
 
 
 async def test_transfer_reports_as_buyers_type_them_are_recorded(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 350))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=350))
     await an_order(now, campaign)
 
     replies = await say(context(now), "轉帳完成 44556 350")
@@ -240,7 +240,7 @@ async def test_transfer_reports_as_buyers_type_them_are_recorded(db, now):
 
 
 async def test_a_report_with_the_total_written_as_gong_is_recorded(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 500))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=500))
     await an_order(now, campaign)
 
     await say(context(now), "匯款完成 帳號後5碼 67890 共500元")
@@ -268,7 +268,7 @@ async def test_a_code_shaped_like_two_order_tokens_still_picks_its_campaign(db, 
 
 async def test_me_too_without_a_quantity_is_asked_how_many_only_where_a_campaign_is_open(db, now):
     assert await say(context(now), "我也要") == []  # no campaign: chat
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     before = await row_counts()
 
     asked = [texts_of(await say(context(now), text)) for text in ("我也要", "我要B")]

@@ -117,7 +117,7 @@ async def test_closing_the_quoted_campaign_leaves_the_other_open(db, now):
 
 async def test_the_orders_list_shows_names_and_quantities_but_no_phones(db, now):
     await add_host("Uhost", "團媽")
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=2), ItemSpec("B", "抹茶", 130))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=2), ItemSpec(label="B", name="抹茶", price=130))
     a = await upsert_member("Ua", "阿美")
     b = await upsert_member("Ub", "<b>阿明</b>\x1b[31m")
     from commerce.members import bind_phone
@@ -133,7 +133,7 @@ async def test_the_orders_list_shows_names_and_quantities_but_no_phones(db, now)
 
 async def test_a_long_orders_list_is_split_within_five_messages(db, now):
     await add_host("Uhost", "團媽")
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120))
     for i in range(300):
         member = await upsert_member(f"U{i:04d}", f"買家{i:03d}" + "長" * 25)
         await reserve(campaign_id=campaign.id, member_id=member.id, wanted=[Wanted("A", 1)], now=now)

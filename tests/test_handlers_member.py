@@ -5,6 +5,7 @@ from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign
 from commerce.members import upsert_member
 from commerce.models import LineGroup, Member
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from tests.bot_helpers import FakeProfiles, context, event, run, say, texts_of
 
@@ -34,7 +35,7 @@ async def test_bind_without_a_number_asks_for_it(db, now):
 
 async def test_my_orders_lists_open_orders_with_totals_paid_balance_and_pickup(db, now):
     campaign = await open_campaign(CampaignSpec(
-        title="草莓大福", items=[ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130, stock=1)],
+        title="草莓大福", items=[ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130, stock=1)],
         closes_at=datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc), pickup_from=date(2026, 12, 2),
         pickup_until=date(2026, 12, 5), pickup_place="本店", group_ids=["Cgroup1"], announce=False), now=now)
     other = await upsert_member("Uother", "別人")
@@ -42,7 +43,7 @@ async def test_my_orders_lists_open_orders_with_totals_paid_balance_and_pickup(d
     me = await upsert_member("Ubuyer1", "小明")
     booking = await reserve(campaign_id=campaign.id, member_id=me.id,
                             wanted=[Wanted("A", 2), Wanted("B", 1)], now=now)
-    await record_payment(order_id=booking.order_id, method="cash", amount=100, actor="c", now=now)
+    await record_payment(booking.order_id, NewPayment(method="cash", amount=100), actor="c", now=now)
     await report_transfer(order_id=booking.order_id, last5="12345", amount=140, actor="b", now=now)
 
     replies = await say(context(now), "我的訂單", group=None)

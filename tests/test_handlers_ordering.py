@@ -25,7 +25,7 @@ async def active_lines():
 
 
 async def test_plus_one_books_the_only_item_and_replies_with_the_order(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, stock=50))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=50))
     ctx = context(now, profiles=FakeProfiles({"Ubuyer1": "王小明"}))
 
     replies = await run(said("+1", message_id="m100", quote_token="qt1"), ctx)
@@ -37,7 +37,7 @@ async def test_plus_one_books_the_only_item_and_replies_with_the_order(db, now):
 
 
 async def test_labelled_lines_book_each_item_and_the_total_counts_reserved_lines(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     ctx = context(now, profiles=FakeProfiles({"Ubuyer1": "小明"}))
 
     replies = await say(ctx, "a +2 b+1", message_id="m7")
@@ -47,7 +47,7 @@ async def test_labelled_lines_book_each_item_and_the_total_counts_reserved_lines
 
 
 async def test_full_width_plus_one_with_words_picks_the_item_whose_name_holds_them(db, now):
-    await a_campaign(now, ItemSpec("A", "紅色 M", 300), ItemSpec("B", "藍色 L", 300))
+    await a_campaign(now, ItemSpec(label="A", name="紅色 M", price=300), ItemSpec(label="B", name="藍色 L", price=300))
     ctx = context(now, profiles=FakeProfiles({"Ubuyer1": "小明"}))
 
     replies = await say(ctx, "＋１ 藍色")
@@ -56,7 +56,7 @@ async def test_full_width_plus_one_with_words_picks_the_item_whose_name_holds_th
 
 
 async def test_words_after_a_label_are_kept_as_a_note_and_shown(db, now):
-    await a_campaign(now, ItemSpec("A", "T恤", 300), ItemSpec("B", "帽子", 200))
+    await a_campaign(now, ItemSpec(label="A", name="T恤", price=300), ItemSpec(label="B", name="帽子", price=200))
     ctx = context(now, profiles=FakeProfiles({"Ubuyer1": "小明"}))
 
     replies = await say(ctx, "A+1 黑 XL")
@@ -66,7 +66,7 @@ async def test_words_after_a_label_are_kept_as_a_note_and_shown(db, now):
 
 
 async def test_plus_one_with_several_items_asks_which_and_books_nothing(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     before = await row_counts()
 
     replies = await say(context(now), "+1")
@@ -76,7 +76,7 @@ async def test_plus_one_with_several_items_asks_which_and_books_nothing(db, now)
 
 
 async def test_an_unknown_label_gets_the_menu_and_books_nothing(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
 
     replies = await say(context(now), "C+1")
 
@@ -85,7 +85,7 @@ async def test_an_unknown_label_gets_the_menu_and_books_nothing(db, now):
 
 
 async def test_a_sold_out_item_is_waitlisted_with_the_buyers_place_in_line(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=1))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=1))
     first = await upsert_member("Ufirst", "先來")
     await reserve(campaign_id=campaign.id, member_id=first.id, wanted=[Wanted("A", 1)], now=now)
     second = await upsert_member("Usecond", "次來")
@@ -100,8 +100,8 @@ async def test_a_sold_out_item_is_waitlisted_with_the_buyers_place_in_line(db, n
 
 
 async def test_an_order_quoting_an_announcement_books_that_campaign_though_several_are_open(db, now):
-    first = await a_campaign(now, ItemSpec("A", "原味", 120), title="草莓大福")
-    second = await a_campaign(now, ItemSpec("A", "布丁", 80), title="布丁")
+    first = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), title="草莓大福")
+    second = await a_campaign(now, ItemSpec(label="A", name="布丁", price=80), title="布丁")
     await CampaignGroup.filter(campaign_id=second.id).update(announce_message_id="ann2")
     ctx = context(now, profiles=FakeProfiles({"Ubuyer1": "小明"}))
 
@@ -113,8 +113,8 @@ async def test_an_order_quoting_an_announcement_books_that_campaign_though_sever
 
 
 async def test_quoting_another_buyers_plus_one_books_the_same_campaign(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), title="草莓大福")
-    second = await a_campaign(now, ItemSpec("A", "布丁", 80), title="布丁")
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), title="草莓大福")
+    second = await a_campaign(now, ItemSpec(label="A", name="布丁", price=80), title="布丁")
     other = await upsert_member("Uother", "別人")
     await reserve(campaign_id=second.id, member_id=other.id, wanted=[Wanted("A", 1)], now=now,
                   source_message_id="theirs")
@@ -173,7 +173,7 @@ async def test_an_order_in_a_group_with_no_campaign_gets_a_short_reply(db, now):
 
 
 async def test_an_order_over_the_per_buyer_limit_is_refused_and_says_so(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, stock=50, limit_per_buyer=2))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=50, limit_per_buyer=2))
     ctx = context(now)
     await say(ctx, "+1", message_id="m1")
 
@@ -222,7 +222,7 @@ async def test_minus_one_cancels_a_unit_and_the_reply_shows_what_is_left(db, now
 
 
 async def test_cancel_by_label_cancels_that_item_only(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     ctx = context(now)
     await say(ctx, "A+1 B+2")
 
@@ -232,7 +232,7 @@ async def test_cancel_by_label_cancels_that_item_only(db, now):
 
 
 async def test_cancel_with_a_label_and_quantity_cancels_that_many(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     ctx = context(now)
     await say(ctx, "A+3 B+1")
 
@@ -243,7 +243,7 @@ async def test_cancel_with_a_label_and_quantity_cancels_that_many(db, now):
 
 
 async def test_cancel_alone_cancels_the_whole_order_and_promotes_the_waitlist(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=1))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=1))
     ctx = context(now)
     await say(ctx, "+1")
     waiting = await upsert_member("Uwaiting", "等等")
@@ -258,7 +258,7 @@ async def test_cancel_alone_cancels_the_whole_order_and_promotes_the_waitlist(db
 
 
 async def test_minus_one_with_several_items_held_asks_which(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     ctx = context(now)
     await say(ctx, "A+1 B+1")
 
@@ -300,7 +300,7 @@ async def test_an_order_within_the_last_hour_is_told_the_closing_time(db, now):
 
 
 async def test_editing_plus_one_to_plus_three_keeps_the_first_unit_and_books_two_more(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, stock=2))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=2))
     ctx = context(now)
     await say(ctx, "+1", message_id="m1")
 
@@ -314,7 +314,7 @@ async def test_editing_plus_one_to_plus_three_keeps_the_first_unit_and_books_two
 
 
 async def test_editing_a_message_to_fewer_units_and_another_label_keeps_the_rest(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     ctx = context(now)
     await say(ctx, "A+3", message_id="m1")
 
@@ -327,7 +327,7 @@ async def test_editing_a_message_to_fewer_units_and_another_label_keeps_the_rest
 
 
 async def test_an_edit_that_goes_over_the_limit_changes_nothing(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, limit_per_buyer=2))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, limit_per_buyer=2))
     ctx = context(now)
     await say(ctx, "+1", message_id="m1")
 
@@ -358,7 +358,7 @@ async def test_editing_chat_into_an_order_books_it(db, now):
 
 
 async def test_unsending_an_order_message_cancels_its_lines_and_says_nothing(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, stock=5))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=5))
     ctx = context(now)
     await say(ctx, "+2", message_id="m1")
     await say(ctx, "+1", message_id="m2")
@@ -392,7 +392,7 @@ async def test_a_display_name_with_markup_and_control_characters_is_shown_as_pla
 
 
 async def test_the_profile_is_fetched_once_per_new_buyer(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120), ItemSpec("B", "抹茶", 130))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120), ItemSpec(label="B", name="抹茶", price=130))
     profiles = FakeProfiles({"Ubuyer1": "小明"})
     ctx = context(now, profiles=profiles)
 
@@ -403,7 +403,7 @@ async def test_the_profile_is_fetched_once_per_new_buyer(db, now):
 
 
 async def test_english_locale_replies_in_english(db, now):
-    await a_campaign(now, ItemSpec("A", "Plain", 120), ItemSpec("B", "Matcha", 130))
+    await a_campaign(now, ItemSpec(label="A", name="Plain", price=120), ItemSpec(label="B", name="Matcha", price=130))
     ctx = context(now, locale="en", profiles=FakeProfiles({"Ubuyer1": "Ming"}))
 
     assert texts_of(await say(ctx, "A+1")) == ["✅ Order #1 for Ming\nA Plain ×1 reserved\nTotal so far: $120"]
@@ -411,7 +411,7 @@ async def test_english_locale_replies_in_english(db, now):
 
 
 async def test_a_refusal_inside_the_callers_transaction_leaves_the_callers_writes_in_place(db, now):
-    await a_campaign(now, ItemSpec("A", "原味", 120, limit_per_buyer=1))
+    await a_campaign(now, ItemSpec(label="A", name="原味", price=120, limit_per_buyer=1))
     ctx = context(now)
     await say(ctx, "+1")
 

@@ -3,6 +3,7 @@ from commerce.campaigns import ItemSpec
 from commerce.members import upsert_member
 from commerce.models import Payment
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment
 from tests.bot_helpers import context, say, texts_of
 from tests.factories import a_campaign
@@ -14,7 +15,7 @@ async def an_order(now, campaign, qty=1, user="Ubuyer1"):
 
 
 async def test_a_transfer_report_in_the_group_is_recorded_against_the_buyers_order(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120))
     booking = await an_order(now, campaign, qty=3)
 
     replies = await say(context(now), "已匯款 12345 $360")
@@ -38,8 +39,8 @@ async def test_the_same_report_twice_is_recorded_once(db, now):
 
 
 async def test_a_report_in_one_to_one_chat_goes_to_the_order_whose_amount_due_matches(db, now):
-    first = await a_campaign(now, ItemSpec("A", "原味", 120), groups=("Cgroup1",))
-    second = await a_campaign(now, ItemSpec("A", "布丁", 80), groups=("Cgroup2",))
+    first = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), groups=("Cgroup1",))
+    second = await a_campaign(now, ItemSpec(label="A", name="布丁", price=80), groups=("Cgroup2",))
     matching = await an_order(now, first, qty=2)  # $240
     await an_order(now, second, qty=1)  # $80, more recent
 
@@ -50,8 +51,8 @@ async def test_a_report_in_one_to_one_chat_goes_to_the_order_whose_amount_due_ma
 
 
 async def test_a_report_matching_no_amount_goes_to_the_most_recent_order_with_a_balance(db, now):
-    first = await a_campaign(now, ItemSpec("A", "原味", 120), groups=("Cgroup1",))
-    second = await a_campaign(now, ItemSpec("A", "布丁", 80), groups=("Cgroup2",))
+    first = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), groups=("Cgroup1",))
+    second = await a_campaign(now, ItemSpec(label="A", name="布丁", price=80), groups=("Cgroup2",))
     await an_order(now, first)
     latest = await an_order(now, second)
 
@@ -61,8 +62,8 @@ async def test_a_report_matching_no_amount_goes_to_the_most_recent_order_with_a_
 
 
 async def test_a_report_in_a_group_only_considers_that_groups_campaigns(db, now):
-    here = await a_campaign(now, ItemSpec("A", "原味", 120), groups=("Cgroup1",))
-    elsewhere = await a_campaign(now, ItemSpec("A", "布丁", 80), groups=("Cgroup2",))
+    here = await a_campaign(now, ItemSpec(label="A", name="原味", price=120), groups=("Cgroup1",))
+    elsewhere = await a_campaign(now, ItemSpec(label="A", name="布丁", price=80), groups=("Cgroup2",))
     mine = await an_order(now, here)
     await an_order(now, elsewhere)
 
@@ -74,7 +75,7 @@ async def test_a_report_in_a_group_only_considers_that_groups_campaigns(db, now)
 async def test_a_report_without_any_order_due_gets_a_clear_reply_and_records_nothing(db, now):
     campaign = await a_campaign(now)
     booking = await an_order(now, campaign)
-    await record_payment(order_id=booking.order_id, method="cash", amount=120, actor="counter", now=now)
+    await record_payment(booking.order_id, NewPayment(method="cash", amount=120), actor="counter", now=now)
 
     replies = await say(context(now), "已匯款 12345 120")
 

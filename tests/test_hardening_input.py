@@ -34,7 +34,7 @@ def ms(at) -> int:
 async def line_client(aiohttp_client, db_url, fake_line):
     """The app in LINE mode with a campaign open in GROUP_ID (item A, unlimited)."""
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow() - timedelta(hours=1), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow() - timedelta(hours=1), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     return client
 
 
@@ -194,7 +194,7 @@ async def test_a_plus_one_replayed_8_days_later_books_nothing_and_gets_no_reply(
 @pytest.fixture
 async def shop(client):
     """A buyer (phone 0912-345-678) with an open order of A×2 = 240."""
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "原味", 120, stock=10))
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="原味", price=120, stock=10))
     buyer = await upsert_member("Ubuyer", "小美")
     await bind_phone(buyer.id, "0912-345-678")
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=utcnow())

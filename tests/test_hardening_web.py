@@ -170,7 +170,7 @@ async def test_buyer_names_that_look_like_formulas_are_exported_as_text(client):
     now = utcnow()
     closes = datetime.fromisoformat(CAMPAIGN["closes_at"])
     campaign = await open_campaign(CampaignSpec(
-        title="草莓大福", items=[ItemSpec("A", "原味", 120, stock=50)], closes_at=closes, pickup_place="本店",
+        title="草莓大福", items=[ItemSpec(label="A", name="原味", price=120, stock=50)], closes_at=closes, pickup_place="本店",
         pickup_from=closes.date() + timedelta(days=2), pickup_until=closes.date() + timedelta(days=5),
         announce=False,
     ), now=now)

@@ -21,7 +21,7 @@ PRICE = 100_000  # an order big enough that a doubled payment is not refused as 
 
 
 async def open_orders(now, n: int) -> list[int]:
-    campaign = await a_campaign(now, ItemSpec("A", "禮盒", PRICE, stock=None))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="禮盒", price=PRICE, stock=None))
     orders = []
     for i in range(n):
         buyer = await upsert_member(f"Upayer{i:03d}", f"買家{i}")

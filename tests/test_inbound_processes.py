@@ -30,7 +30,7 @@ async def all_applied() -> bool:
 
 async def test_two_servers_apply_every_event_once_in_stamp_order_and_a_standby_takes_over_a_killed_applier(
         db, fake_line, live_now):
-    campaign = await a_campaign(live_now, ItemSpec("A", "草莓大福", 120, stock=30), groups=(GROUP_ID,))
+    campaign = await a_campaign(live_now, ItemSpec(label="A", name="草莓大福", price=120, stock=30), groups=(GROUP_ID,))
     ports = [free_port(), free_port()]
     servers = [await serve_line_mode(db, fake_line, port) for port in ports]
     try:

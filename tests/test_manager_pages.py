@@ -14,6 +14,7 @@ from commerce.db import utcnow
 from commerce.members import bind_phone, upsert_member
 from commerce.models import Campaign, Payment
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
 from pickup_counter import text_common, text_manager
@@ -31,7 +32,7 @@ async def shop(client):
     picked it up; 小美 is waitlisted for B (sold out)."""
     now = utcnow()
     campaign = await open_campaign(CampaignSpec(
-        title="草莓大福", items=[ItemSpec("A", "原味", 120, stock=50), ItemSpec("B", "抹茶", 130, stock=0)],
+        title="草莓大福", items=[ItemSpec(label="A", name="原味", price=120, stock=50), ItemSpec(label="B", name="抹茶", price=130, stock=0)],
         closes_at=CLOSE, pickup_place="本店", pickup_from=CLOSE.date() + timedelta(days=2),
         pickup_until=CLOSE.date() + timedelta(days=5), announce=False,
     ), now=now)
@@ -41,7 +42,7 @@ async def shop(client):
     transfer = await report_transfer(order_id=owing.order_id, last5="12345", amount=240, actor="Uevil", now=now)
     paid = await reserve(campaign_id=campaign.id, member_id=(await upsert_member("Uming", "阿明")).id,
                          wanted=[Wanted("A", 1)], now=now)
-    await record_payment(order_id=paid.order_id, method="cash", amount=120, tendered=200, actor="t", now=now)
+    await record_payment(paid.order_id, NewPayment(method="cash", amount=120, tendered=200), actor="t", now=now)
     await hand_over(order_id=paid.order_id, actor="t", now=now)
     await reserve(campaign_id=campaign.id, member_id=(await upsert_member("Umei", "小美")).id,
                   wanted=[Wanted("B", 1)], now=now)
@@ -183,7 +184,7 @@ async def test_the_pick_list_page_has_per_item_totals_then_per_buyer_packing_and
 async def test_the_daily_report_shows_takings_by_method_as_bars_orders_pickups_and_the_months_pushes(client, shop):
     await signed_in(client, "manager", page="/manager/campaigns")
     now = utcnow()
-    await record_payment(order_id=shop["owing"], method="linepay", amount=60, actor="t", now=now)
+    await record_payment(shop["owing"], NewPayment(method="linepay", amount=60), actor="t", now=now)
 
     html = await (await client.get("/manager/reports")).text()
 

@@ -199,7 +199,7 @@ async def test_with_lines_quota_as_the_budget_a_push_that_does_not_fit_is_held(a
 
 async def test_a_reply_line_accepted_but_whose_answer_was_lost_is_not_pushed_again(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     await post_events(client, [follow_event("Ufriend")])
     await settled()
     fake_line.fail_next(500, after_accept=True)  # LINE takes the reply, then its answer is lost

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from commerce.errors import InvalidInput
-from commerce.money import change_due, format_money, parse_amount, totals
+from commerce.commands import NewPayment, parse
+from commerce.money import format_money, parse_amount, totals
 
 statuses = st.sampled_from(["reserved", "waitlisted", "cancelled"])
 pay_statuses = st.sampled_from(["reported", "confirmed", "void"])
@@ -24,18 +25,19 @@ def test_balance_is_always_total_minus_confirmed_payments(lines, pays):
     assert t.balance == t.total - t.paid
 
 
-@given(st.integers(0, 10**7), st.integers(0, 10**7))
+@given(st.integers(1, 10**7), st.integers(1, 10**7))
 def test_change_is_tendered_minus_amount_and_never_negative(amount, tendered):
+    data = {"method": "cash", "amount": amount, "tendered": tendered}
     if tendered >= amount:
-        assert change_due(amount, tendered) == tendered - amount
+        assert parse(NewPayment, data).change == tendered - amount
     else:
         with pytest.raises(InvalidInput) as err:
-            change_due(amount, tendered)
+            parse(NewPayment, data)
         assert err.value.field == "tendered"
 
 
 def test_exact_money_gives_no_change():
-    assert change_due(350, None) == 0
+    assert parse(NewPayment, {"method": "cash", "amount": 350}).change is None
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "abc", True, None, "12.5"])

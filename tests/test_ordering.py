@@ -17,7 +17,7 @@ async def ledger_sum(item_id):
 
 
 async def test_500_concurrent_reservations_against_a_cap_of_50_reserve_exactly_50(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=50))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=50))
     buyers = await members(500)
 
     results = await asyncio.gather(*[
@@ -33,7 +33,7 @@ async def test_500_concurrent_reservations_against_a_cap_of_50_reserve_exactly_5
 
 
 async def test_mixed_quantities_never_exceed_the_cap(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=50))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=50))
     buyers = await members(200)
     rng = random.Random(7)
     qtys = [rng.randint(1, 5) for _ in buyers]
@@ -53,7 +53,7 @@ async def test_mixed_quantities_never_exceed_the_cap(db, now):
 
 
 async def test_cancelling_10_units_promotes_the_earliest_waitlisted_lines_and_queues_one_notice_each(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=20))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=20))
     buyers = await members(40)
     bookings = []
     for m in buyers:  # sequential, so waitlist order is known
@@ -74,7 +74,7 @@ async def test_cancelling_10_units_promotes_the_earliest_waitlisted_lines_and_qu
 
 
 async def test_a_freed_unit_goes_to_the_head_of_the_waitlist_even_when_only_part_of_its_line_fits(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=2))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=2))
     a, b, c = await members(3)
     first = await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("A", 2)], now=now)
     big = await reserve(campaign_id=campaign.id, member_id=b.id, wanted=[Wanted("A", 3)], now=now + timedelta(seconds=1))
@@ -91,7 +91,7 @@ async def test_a_freed_unit_goes_to_the_head_of_the_waitlist_even_when_only_part
 
 
 async def test_an_order_bigger_than_what_is_left_reserves_what_is_left_and_waitlists_the_rest(db, now):
-    campaign = await a_campaign(now, ItemSpec("B", "抹茶", 130, stock=3))
+    campaign = await a_campaign(now, ItemSpec(label="B", name="抹茶", price=130, stock=3))
     a, b, c = await members(3)
     await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("B", 2)], now=now)
 
@@ -105,7 +105,7 @@ async def test_an_order_bigger_than_what_is_left_reserves_what_is_left_and_waitl
 
 
 async def test_the_waitlist_is_served_in_stamp_order_not_in_the_order_lines_were_written(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=1))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=1))
     a, early, late = await members(3)
     first = await reserve(campaign_id=campaign.id, member_id=a.id, wanted=[Wanted("A", 1)], now=now)
     # The later stamp is written first (its webhook arrived first).
@@ -119,7 +119,7 @@ async def test_the_waitlist_is_served_in_stamp_order_not_in_the_order_lines_were
 
 
 async def test_cancelling_part_of_a_line_keeps_the_rest_reserved(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=10))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=10))
     (buyer,) = await members(1)
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 3)], now=now)
 
@@ -132,7 +132,7 @@ async def test_cancelling_part_of_a_line_keeps_the_rest_reserved(db, now):
 
 
 async def test_a_buyer_over_the_per_buyer_limit_is_refused_and_nothing_is_written(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=10, limit_per_buyer=2))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=10, limit_per_buyer=2))
     (buyer,) = await members(1)
     await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
 
@@ -145,7 +145,7 @@ async def test_a_buyer_over_the_per_buyer_limit_is_refused_and_nothing_is_writte
 
 
 async def test_a_reservation_after_closing_is_refused_and_writes_nothing(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=10))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=10))
     (buyer,) = await members(1)
     await close_campaign(campaign.id, now=now)
 
@@ -158,7 +158,7 @@ async def test_a_reservation_after_closing_is_refused_and_writes_nothing(db, now
 
 
 async def test_a_reservation_past_the_deadline_is_refused_even_before_the_close_job_runs(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120))
     (buyer,) = await members(1)
 
     with pytest.raises(CampaignClosed):
@@ -169,7 +169,7 @@ async def test_a_reservation_past_the_deadline_is_refused_even_before_the_close_
 
 
 async def test_an_unknown_label_or_a_bad_quantity_is_refused_and_writes_nothing(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=10))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=10))
     (buyer,) = await members(1)
 
     with pytest.raises(NotFound):
@@ -182,7 +182,7 @@ async def test_an_unknown_label_or_a_bad_quantity_is_refused_and_writes_nothing(
 
 
 async def test_a_second_message_joins_the_same_order_and_an_uncapped_item_never_waitlists(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=1), ItemSpec("B", "抹茶", 130))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=1), ItemSpec(label="B", name="抹茶", price=130))
     (buyer,) = await members(1)
 
     first = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 1)], now=now)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes need Postg
 
 
 async def test_two_processes_reserving_500_against_a_cap_of_50_reserve_exactly_50(db, live_now):
-    campaign = await a_campaign(live_now, ItemSpec("A", "原味", 120, stock=50))
+    campaign = await a_campaign(live_now, ItemSpec(label="A", name="原味", price=120, stock=50))
     buyers = await members(500)
     first = buyers[0].id
     assert [b.id for b in buyers] == list(range(first, first + 500))

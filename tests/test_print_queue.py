@@ -86,7 +86,7 @@ def qr_store(data: str) -> bytes:
 
 async def a_paid_order(now, buyer_no: int = 0) -> int:
     """A campaign order of 2 x A (120) and 1 x B (150), paid 390 in cash (500 tendered)."""
-    campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120, stock=50), ItemSpec("B", "草莓大福", 150))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味大福", price=120, stock=50), ItemSpec(label="B", name="草莓大福", price=150))
     [buyer] = await members(1, prefix=f"Upaid{buyer_no}-")
     booking = await reserve(
         campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2), Wanted("B", 1)], now=now
@@ -381,7 +381,7 @@ async def test_waitlisted_and_cancelled_lines_and_unconfirmed_payments_are_not_o
     db, now, clock, printer
 ):
     campaign = await a_campaign(
-        now, ItemSpec("A", "原味大福", 120), ItemSpec("B", "草莓大福", 150, stock=1), ItemSpec("C", "抹茶大福", 130),
+        now, ItemSpec(label="A", name="原味大福", price=120), ItemSpec(label="B", name="草莓大福", price=150, stock=1), ItemSpec(label="C", name="抹茶大福", price=130),
         title="冬季和菓子",
     )
     first, buyer = await members(2)
@@ -410,7 +410,7 @@ async def test_waitlisted_and_cancelled_lines_and_unconfirmed_payments_are_not_o
 
 
 async def test_a_counter_add_on_is_flagged_on_the_receipt(db, now):
-    campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120), ItemSpec("D", "保冷袋", 10))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味大福", price=120), ItemSpec(label="D", name="保冷袋", price=10))
     [buyer] = await members(1)
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 1)], now=now)
     await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("D", 1)], now=now, source="addon")
@@ -424,7 +424,7 @@ async def test_a_counter_add_on_is_flagged_on_the_receipt(db, now):
 
 
 async def test_an_item_booked_by_two_messages_prints_as_one_line(db, now, clock, printer):
-    campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120), ItemSpec("B", "抹茶大福", 130))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味大福", price=120), ItemSpec(label="B", name="抹茶大福", price=130))
     [buyer] = await members(1)
     booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 2)], now=now)
     await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("B", 1)], now=now)
@@ -440,7 +440,7 @@ async def test_an_item_booked_by_two_messages_prints_as_one_line(db, now, clock,
 
 
 async def test_a_walk_in_order_prints_without_campaign_or_pickup_qr(db, now, clock, printer):
-    campaign = await a_campaign(now, ItemSpec("A", "原味大福", 120))
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味大福", price=120))
     item = await Item.get(campaign_id=campaign.id, label="A")
     order = await Order.create(created_at=now, updated_at=now)
     await OrderLine.create(

@@ -25,7 +25,7 @@ def ms(at) -> int:
 async def test_replies_that_lapse_while_line_is_down_reach_friends_by_push_and_staff_for_the_rest(
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     await post_events(client, [follow_event("Ufriend")])
     await eventually(lambda: Member.exists(line_user_id="Ufriend", follows=True), bool)
     await settled()
@@ -63,7 +63,7 @@ async def test_replies_that_lapse_while_line_is_down_reach_friends_by_push_and_s
 
 async def test_a_refused_reply_token_tells_the_friend_by_push_once(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     await post_events(client, [follow_event("Ufriend")])
     await settled()
     token = new_reply_token()
@@ -80,7 +80,7 @@ async def test_a_refused_reply_token_tells_the_friend_by_push_once(aiohttp_clien
 
 async def test_after_unfollowing_a_buyer_is_no_longer_pushed(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     await post_events(client, [follow_event("Ufriend")])
     await settled()
     unfollow = follow_event("Ufriend")
@@ -100,7 +100,7 @@ async def test_after_unfollowing_a_buyer_is_no_longer_pushed(aiohttp_client, db_
 
 async def test_a_buyer_first_seen_while_profiles_fail_is_named_by_a_later_sweep(aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     fake_line.set_profile("Unew", None)  # the profile API answers 404 for now
     await post_events(client, [text_event("+1", user_id="Unew")])
     await settled()
@@ -140,7 +140,7 @@ async def database_away(db_url: str):
 async def test_replies_of_events_taken_just_before_the_database_went_away_reach_every_buyer_once(
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     events = [text_event("+1", user_id=f"Ubuyer{i:02d}") for i in range(20)]
 
     assert (await post_events(client, events)).status == 200  # stored; applied after the reorder window

@@ -16,6 +16,7 @@ from commerce.idempotency import begin
 from commerce.members import upsert_member
 from commerce.models import BankStatementLine, Campaign, IdempotencyKey, InboundEvent, Notification
 from commerce.ordering import Wanted, reserve
+from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
 from scheduler.jobs import close_due, closing_soon, low_stock, reconcile, remind_pickup, remind_unpaid, tidy
@@ -31,8 +32,8 @@ async def campaign_closing_at(closes_at: datetime, *items: ItemSpec, now: dateti
                               groups=("Cgroup1",), host: str | None = "Uhost", pickup: tuple | None = None) -> Campaign:
     pickup_from, pickup_until = pickup or (None, None)
     return await open_campaign(
-        CampaignSpec(title=title, items=items or (ItemSpec("A", "原味", 120, stock=50),), closes_at=closes_at,
-                     group_ids=groups, host_line_user_id=host, announce=False, pickup_from=pickup_from,
+        CampaignSpec(title=title, items=items or (ItemSpec(label="A", name="原味", price=120, stock=50),), closes_at=closes_at,
+                     group_ids=groups, host_user_id=host, announce=False, pickup_from=pickup_from,
                      pickup_until=pickup_until, pickup_place="本店" if pickup else ""),
         now=now,
     )
@@ -163,10 +164,10 @@ async def test_closing_soon_goes_to_each_group_once_an_hour_before_and_only_when
 
 async def test_unpaid_reminders_go_at_eight_once_per_buyer_with_money_due(db, now):
     deadline = now + timedelta(hours=2)
-    campaign = await campaign_closing_at(deadline, ItemSpec("A", "原味", 120, stock=4), now=now)
+    campaign = await campaign_closing_at(deadline, ItemSpec(label="A", name="原味", price=120, stock=4), now=now)
     owes = await buy(campaign, "Ubuyer01", 2, now)
     paid = await buy(campaign, "Ubuyer02", 1, now)
-    await record_payment(order_id=paid, method="cash", amount=120, actor="mei", now=now)
+    await record_payment(paid, NewPayment(method="cash", amount=120), actor="mei", now=now)
     reported = await buy(campaign, "Ubuyer03", 1, now)
     await report_transfer(order_id=reported, last5="12345", amount=120, actor="Ubuyer03", now=now)
     await buy(campaign, "Ubuyer04", 5, now)  # none left: all 5 are waitlisted, nothing is due
@@ -185,8 +186,8 @@ async def test_unpaid_reminders_go_at_eight_once_per_buyer_with_money_due(db, no
 async def test_one_unpaid_reminder_lists_all_of_a_buyers_campaigns_and_names_each_order_once(db, now):
     deadline = now + timedelta(hours=2)
     first = await campaign_closing_at(deadline, now=now, title="草莓大福")
-    second = await campaign_closing_at(deadline, ItemSpec("A", "芒果", 300), now=now, title="芒果冰")
-    third = await campaign_closing_at(deadline + timedelta(days=1), ItemSpec("A", "栗子", 90), now=now, title="栗子")
+    second = await campaign_closing_at(deadline, ItemSpec(label="A", name="芒果", price=300), now=now, title="芒果冰")
+    third = await campaign_closing_at(deadline + timedelta(days=1), ItemSpec(label="A", name="栗子", price=90), now=now, title="栗子")
     orders = [await buy(c, "Ubuyer01", 1, now) for c in (first, second, third)]
     await close_due(deadline)
 
@@ -207,7 +208,7 @@ async def test_pickup_reminders_go_on_the_first_day_and_the_day_before_the_last_
     waiting = await buy(campaign, "Ubuyer01", 1, now)
     collected = await buy(campaign, "Ubuyer02", 1, now)
     await close_due(deadline)
-    await record_payment(order_id=collected, method="cash", amount=120, actor="mei", now=now)
+    await record_payment(collected, NewPayment(method="cash", amount=120), actor="mei", now=now)
     await hand_over(order_id=collected, actor="mei", now=now)
 
     runs = [await remind_pickup(taipei(2026, 11, day, hour)) for day, hour in
@@ -225,7 +226,7 @@ async def test_pickup_reminders_go_on_the_first_day_and_the_day_before_the_last_
 async def test_a_buyer_gets_one_reminder_a_day_across_campaigns_and_kinds(db, now):
     deadline = now + timedelta(hours=2)
     pickup = await campaign_closing_at(deadline, now=now, title="草莓大福", pickup=(date(2026, 11, 26), date(2026, 11, 30)))
-    other = await campaign_closing_at(deadline, ItemSpec("A", "芒果", 300), now=now, title="芒果冰")
+    other = await campaign_closing_at(deadline, ItemSpec(label="A", name="芒果", price=300), now=now, title="芒果冰")
     collect, owe = await buy(pickup, "Ubuyer01", 1, now), await buy(other, "Ubuyer01", 1, now)
     await close_due(deadline)
 
@@ -257,8 +258,8 @@ async def test_a_two_day_pickup_window_gets_one_reminder_saying_both(db, now):
 # --- hosts ----------------------------------------------------------------------------------
 
 async def test_the_low_stock_alert_goes_to_the_host_once_when_an_item_passes_ninety_percent(db, now):
-    campaign = await campaign_closing_at(now + timedelta(days=1), ItemSpec("A", "原味", 120, stock=10),
-                                         ItemSpec("B", "抹茶", 130), now=now)
+    campaign = await campaign_closing_at(now + timedelta(days=1), ItemSpec(label="A", name="原味", price=120, stock=10),
+                                         ItemSpec(label="B", name="抹茶", price=130), now=now)
     await buy(campaign, "Ubuyer01", 8, now)
     at_eighty = await low_stock(now)
     await buy(campaign, "Ubuyer02", 1, now)
@@ -274,9 +275,9 @@ async def test_the_low_stock_alert_goes_to_the_host_once_when_an_item_passes_nin
 async def shop_for_reconciliation(now):
     """Five buyers on one campaign, two on another, in every state the host needs to see."""
     deadline = now + timedelta(hours=2)
-    cakes = await campaign_closing_at(deadline, ItemSpec("A", "原味", 120), now=now, title="草莓大福")
+    cakes = await campaign_closing_at(deadline, ItemSpec(label="A", name="原味", price=120), now=now, title="草莓大福")
     done = await buy(cakes, "Ubuyer01", 2, now, name="小美")  # paid in cash and picked up
-    await record_payment(order_id=done, method="cash", amount=240, actor="mei", now=now)
+    await record_payment(done, NewPayment(method="cash", amount=240), actor="mei", now=now)
     await hand_over(order_id=done, actor="mei", now=now)
     found = await buy(cakes, "Ubuyer02", 1, now, name="阿明")  # reported, the bank shows it
     await report_transfer(order_id=found, last5="12345", amount=120, actor="Ubuyer02", now=now)
@@ -284,8 +285,8 @@ async def shop_for_reconciliation(now):
     await report_transfer(order_id=missing, last5="54321", amount=360, actor="Ubuyer03", now=now)
     unpaid = await buy(cakes, "Ubuyer04", 1, now, name="大雄")  # nothing
     partly = await buy(cakes, "Ubuyer05", 2, now, name="靜香")  # 100 of 240 in cash
-    await record_payment(order_id=partly, method="cash", amount=100, actor="mei", now=now)
-    mango = await campaign_closing_at(deadline, ItemSpec("A", "芒果", 300), now=now, title="芒果冰")
+    await record_payment(partly, NewPayment(method="cash", amount=100), actor="mei", now=now)
+    mango = await campaign_closing_at(deadline, ItemSpec(label="A", name="芒果", price=300), now=now, title="芒果冰")
     late = await buy(mango, "Ubuyer06", 1, now, name="胖虎")  # reported too long before the bank line
     await report_transfer(order_id=late, last5="11111", amount=300, actor="Ubuyer06", now=now)
     nothing = await buy(mango, "Ubuyer07", 1, now, name="小夫")
@@ -355,7 +356,7 @@ async def test_a_host_with_everything_settled_and_collected_gets_no_reconciliati
     campaign = await campaign_closing_at(deadline, now=now)
     order = await buy(campaign, "Ubuyer01", 1, now)
     await close_due(deadline)
-    await record_payment(order_id=order, method="cash", amount=120, actor="mei", now=now)
+    await record_payment(order, NewPayment(method="cash", amount=120), actor="mei", now=now)
     await hand_over(order_id=order, actor="mei", now=now)
 
     assert await reconcile(taipei(2026, 11, 24, 21, 0)) == 0

@@ -24,8 +24,8 @@ async def a_campaign_closing_at(closes_at, *, stock=50, title="草莓大福"):
     """Opened an hour before its deadline, which may be in the past: the jobs' clock is the
     test's, but delivery sends what is due by the real clock, so the test's times are real past."""
     return await open_campaign(
-        CampaignSpec(title=title, items=[ItemSpec("A", "原味", 120, stock=stock)], closes_at=closes_at,
-                     group_ids=[GROUP_ID], host_line_user_id=HOST, announce=False),
+        CampaignSpec(title=title, items=[ItemSpec(label="A", name="原味", price=120, stock=stock)], closes_at=closes_at,
+                     group_ids=[GROUP_ID], host_user_id=HOST, announce=False),
         now=min(utcnow(), closes_at - timedelta(hours=1)),
     )
 

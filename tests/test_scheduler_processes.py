@@ -33,8 +33,8 @@ async def test_two_servers_with_the_scheduler_send_one_pick_list_one_notice_and_
     try:
         deadline = utcnow() + timedelta(seconds=3)
         campaign = await open_campaign(
-            CampaignSpec(title="草莓大福", items=[ItemSpec("A", "原味", 120, stock=None)], closes_at=deadline,
-                         group_ids=[GROUP_ID], host_line_user_id=HOST, announce=False),
+            CampaignSpec(title="草莓大福", items=[ItemSpec(label="A", name="原味", price=120, stock=None)], closes_at=deadline,
+                         group_ids=[GROUP_ID], host_user_id=HOST, announce=False),
             now=utcnow(),
         )
         buyers = [f"Ubuyer{n:02d}" for n in range(20)]

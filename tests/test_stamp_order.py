@@ -35,7 +35,7 @@ async def test_buyers_2_ms_apart_get_stock_in_stamp_order_though_their_webhooks_
     # Requests travel 0-200 ms here; the window is wider than the default so that a loaded CI
     # machine's own delays stay inside it (bench/flash_sale.py measures the default).
     client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=1000))
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=20), groups=(GROUP_ID,))
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=20), groups=(GROUP_ID,))
     start = ms(utcnow()) - 200  # LINE stamped them (2 ms apart) just before sending
     buyers = [f"Ubuyer{i:03d}" for i in range(80)]
     events = [text_event("+1", user_id=u, timestamp=start + 2 * i) for i, u in enumerate(buyers)]
@@ -61,7 +61,7 @@ async def test_a_plus_one_stamped_before_the_deadline_books_though_it_is_applied
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
     deadline = utcnow() + timedelta(seconds=0.5)
-    campaign = await a_campaign(utcnow(), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     await Campaign.filter(id=campaign.id).update(closes_at=deadline)
     before = [text_event("+1", user_id=f"Uearly{i}", timestamp=ms(deadline) - 50 + i) for i in range(5)]
     after = [text_event("+1", user_id=f"Ulate{i}", timestamp=ms(deadline) + 1 + i) for i in range(5)]
@@ -82,7 +82,7 @@ async def test_a_plus_one_stamped_before_the_deadline_books_though_it_is_applied
 
 async def test_the_scheduled_close_waits_for_plus_ones_stamped_before_the_deadline(db, live_now):
     deadline = live_now - timedelta(seconds=5)
-    campaign = await a_campaign(live_now - timedelta(hours=1), ItemSpec("A", "草莓大福", 120, stock=None),
+    campaign = await a_campaign(live_now - timedelta(hours=1), ItemSpec(label="A", name="草莓大福", price=120, stock=None),
                                 groups=(GROUP_ID,))
     await Campaign.filter(id=campaign.id).update(closes_at=deadline)
     await store([text_event("+1", user_id="Uontime", timestamp=ms(deadline) - 10)], now=live_now)
@@ -98,7 +98,7 @@ async def test_the_scheduled_close_waits_for_plus_ones_stamped_before_the_deadli
 async def test_a_plus_one_stamped_long_before_it_arrives_is_a_replay_and_books_nothing(
         aiohttp_client, db_url, fake_line):
     client = await aiohttp_client(line_app(db_url, fake_line))
-    await a_campaign(utcnow() - timedelta(hours=1), ItemSpec("A", "草莓大福", 120, stock=None), groups=(GROUP_ID,))
+    await a_campaign(utcnow() - timedelta(hours=1), ItemSpec(label="A", name="草莓大福", price=120, stock=None), groups=(GROUP_ID,))
     replay = text_event("+1", user_id="Ureplay", timestamp=ms(utcnow() - timedelta(minutes=30)))
 
     response = await post_events(client, [replay])

@@ -15,7 +15,8 @@ from bot.messages import (
     TITLE_LIMIT, active_lines, campaign_list, clean, host_problem, render_notification, t, texts,
 )
 from commerce import outbox
-from commerce.campaigns import CampaignSpec, ItemSpec, campaign_detail, close_campaign, open_campaign
+from commerce.campaigns import campaign_detail, close_campaign, open_campaign
+from commerce.commands import CampaignSpec, parse
 from commerce.errors import DomainError, InvalidInput
 from commerce.models import Campaign, Order
 from commerce.orders import campaign_orders
@@ -46,19 +47,16 @@ def _problem(locale: str, problem: str, line: str | None) -> str:
 
 
 async def _open(command: OpenCampaign, incoming: Incoming, ctx: BotContext) -> list[dict]:
-    spec = CampaignSpec(
-        title=command.title,
-        items=[ItemSpec(i.label, i.name, i.price, stock=i.stock, limit_per_buyer=i.limit)
-               for i in command.items],
-        closes_at=command.closes_at,
-        pickup_from=command.pickup_from,
-        pickup_until=command.pickup_until,
-        pickup_place=command.pickup_place or "",
-        host_line_user_id=incoming.user_id,
-        group_ids=[incoming.group_id],
-        announce=False,  # the reply below is the announcement, and replies are free
-    )
     try:
+        spec = parse(CampaignSpec, {
+            "title": command.title,
+            "items": [{"label": i.label, "name": i.name, "price": i.price, "stock": i.stock,
+                       "limit_per_buyer": i.limit} for i in command.items],
+            "closes_at": command.closes_at, "pickup_from": command.pickup_from, "pickup_until": command.pickup_until,
+            "pickup_place": command.pickup_place or "", "host_user_id": incoming.user_id,
+            "group_ids": [incoming.group_id],
+            "announce": False,  # the reply below is the announcement, and replies are free
+        })
         campaign = await open_campaign(spec, now=ctx.now)
     except InvalidInput as error:
         return reply(incoming, _problem(ctx.locale, error.message, None))

@@ -1,0 +1,95 @@
+"""Every status, method and role the core stores, and every error code the edges answer with.
+
+StrEnums: a member is its stored string (``CampaignStatus.OPEN == "open"``), so rows, raw SQL
+and JSON keep their values while code names them once. The OpenAPI document lists these as
+enums, and the pages' scripts read ``ErrorCode`` values from it instead of spelling them.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    PICKED_UP = "picked_up"
+    CANCELLED = "cancelled"
+
+
+class LineStatus(StrEnum):
+    RESERVED = "reserved"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(StrEnum):
+    REPORTED = "reported"  # a transfer the buyer says they made; the bank has not shown it yet
+    CONFIRMED = "confirmed"
+    VOID = "void"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    LINEPAY = "linepay"
+    JKOPAY = "jkopay"
+    TRANSFER = "transfer"
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"  # a replay or an event past its life: stored, never applied
+
+
+class NoticeStatus(StrEnum):
+    """A LINE message in the outbox."""
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"  # over the month's push budget, or LINE's monthly limit: a manager decides
+    DROPPED = "dropped"
+
+
+class PrintStatus(StrEnum):
+    QUEUED = "queued"
+    PRINTED = "printed"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    """Staff roles, each granting what the one before it does."""
+    CASHIER = "cashier"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class ErrorCode(StrEnum):
+    """The ``error.code`` of every refusal the API (and the pages' scripts) can see."""
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    CSRF = "csrf"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    SOLD_OUT = "sold_out"
+    CAMPAIGN_CLOSED = "campaign_closed"
+    OVER_LIMIT = "over_limit"
+    OVERPAYMENT = "overpayment"
+    TOO_MANY_REPORTS = "too_many_reports"
+    BALANCE_DUE = "balance_due"
+    ALREADY_HANDED_OVER = "already_handed_over"
+    INVALID_STATE = "invalid_state"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    PRINTER_UNAVAILABLE = "printer_unavailable"
+    TOO_LARGE = "too_large"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    HTTP_ERROR = "http_error"
+    INTERNAL = "internal"
+    DOMAIN_ERROR = "domain_error"

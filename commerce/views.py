@@ -1,0 +1,353 @@
+"""Views: what every read (and every write's answer) gives back, as pydantic models.
+
+The services build these shapes as plain data; the OpenAPI document's response schemas are
+these models', and the test suite checks every JSON answer it gets against them
+(``extra="forbid"``: a field the document does not name is a failure too).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from commerce.states import (
+    CampaignStatus, ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus, PrintStatus,
+)
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemView(View):
+    id: int
+    label: str
+    name: str
+    price: int
+    stock: int | None = Field(description="units for sale; null: no cap")
+    limit_per_buyer: int | None
+    barcode: str | None
+    sold: int
+    left: int | None = Field(description="null: no cap")
+    waitlisted: int
+
+
+class GroupCost(View):
+    group_id: str
+    members: int | None = Field(description="as read from LINE; null: not known yet")
+
+
+class AnnouncementCost(View):
+    groups: list[GroupCost]
+    billed: int
+    unknown: list[str]
+
+
+class CampaignView(View):
+    id: int
+    code: str
+    title: str
+    status: CampaignStatus
+    closes_at: datetime
+    pickup_from: date | None
+    pickup_until: date | None
+    pickup_place: str
+    host_user_id: str | None
+    group_ids: list[str]
+    items: list[ItemView]
+    announcement_cost: AnnouncementCost | None = Field(None, description="when opened with an announcement")
+
+
+class CampaignSummary(View):
+    id: int
+    code: str
+    title: str
+    status: CampaignStatus
+    closes_at: datetime
+    closed_at: datetime | None
+    pickup_from: date | None
+    pickup_until: date | None
+    pickup_place: str
+    orders: int = Field(description="orders not cancelled")
+    items: list[ItemView]
+
+
+class CampaignList(View):
+    campaigns: list[CampaignSummary]
+
+
+class CampaignRef(View):
+    id: int
+    code: str
+    title: str
+    status: CampaignStatus
+    pickup_from: date | None
+    pickup_until: date | None
+    pickup_place: str
+
+
+class MemberView(View):
+    id: int
+    line_user_id: str | None
+    display_name: str
+    phone: str | None
+
+
+class LineView(View):
+    id: int
+    item_id: int
+    label: str
+    name: str
+    qty: int
+    unit_price: int
+    status: LineStatus
+    source: str
+    note: str
+
+
+class PaymentView(View):
+    id: int
+    method: PaymentMethod
+    amount: int
+    tendered: int | None
+    change: int | None
+    status: PaymentStatus
+    last5: str | None
+    created_at: datetime
+
+
+class OrderView(View):
+    id: int
+    number: str
+    status: OrderStatus
+    campaign: CampaignRef | None = Field(description="null for a walk-in sale")
+    member: MemberView | None = Field(description="null for a walk-in sale")
+    lines: list[LineView]
+    payments: list[PaymentView]
+    total: int
+    paid: int
+    reported: int = Field(description="transfers reported, not yet confirmed")
+    balance: int
+    created_at: datetime
+    receipt_printed: bool
+
+
+class OrderList(View):
+    orders: list[OrderView]
+
+
+class BuyerOrders(MemberView):
+    orders: list[OrderView]
+
+
+class LookupView(View):
+    members: list[BuyerOrders]
+    orders: list[OrderView] = Field(description="orders found by their number")
+
+
+class AddedLine(View):
+    line: LineView
+    order: OrderView
+
+
+class TakenPayment(View):
+    id: int
+    order_number: str
+    method: PaymentMethod
+    amount: int
+    tendered: int | None
+    change: int
+    status: PaymentStatus
+    created_at: datetime
+    balance: int = Field(description="the order's balance after this payment")
+
+
+class HandoverView(View):
+    id: int
+    forced: bool
+    balance_at_handover: int
+    actor: str
+    created_at: datetime
+
+
+class HandedOver(View):
+    handover: HandoverView
+    order: OrderView
+
+
+class LeftoverCampaign(View):
+    code: str
+    title: str
+
+
+class Leftover(View):
+    id: int
+    label: str
+    name: str
+    price: int
+    barcode: str | None
+    left: int
+    campaign: LeftoverCampaign
+
+
+class Leftovers(View):
+    items: list[Leftover]
+
+
+class PickedItem(View):
+    label: str
+    name: str
+    qty: int
+
+
+class PickBuyer(View):
+    number: str
+    display_name: str
+    phone: str | None
+    lines: list[PickedItem]
+
+
+class PickCampaign(View):
+    id: int
+    code: str
+    title: str
+    status: CampaignStatus
+
+
+class PickList(View):
+    campaign: PickCampaign
+    items: list[PickedItem]
+    buyers: list[PickBuyer]
+
+
+class TransferView(View):
+    id: int
+    order_number: str
+    amount: int
+    last5: str | None
+    status: PaymentStatus
+    reported_at: datetime
+    decided_at: datetime | None
+    reason: str
+    member: MemberView | None
+
+
+class TransferList(View):
+    transfers: list[TransferView]
+
+
+class StatementLine(View):
+    id: int
+    date: date
+    amount: int
+    last5: str | None
+    memo: str
+
+
+class MatchedLine(StatementLine):
+    transfer: TransferView
+
+
+class AmbiguousLine(StatementLine):
+    candidates: list[TransferView]
+
+
+class ImportResult(View):
+    batch: str
+    matched: list[MatchedLine]
+    ambiguous: list[AmbiguousLine]
+    unmatched: list[StatementLine]
+    duplicates: int
+
+
+class Takings(View):
+    total: int
+    by_method: dict[PaymentMethod, int]
+
+
+class ItemTakings(View):
+    campaign_id: int | None
+    label: str
+    name: str
+    qty: int
+    amount: int
+
+
+class DailyReport(View):
+    date: date
+    takings: Takings
+    by_item: list[ItemTakings]
+    orders: int
+    pickups: int
+
+
+class PrintJobView(View):
+    id: int
+    status: PrintStatus
+    error: str | None
+
+
+class PrintJobDetail(PrintJobView):
+    order_number: str | None
+    attempts: int
+    copy_: bool = Field(alias="copy")
+
+
+class TemplateCount(View):
+    pushes: int
+    billed: int
+
+
+class TemplateRow(TemplateCount):
+    template: str
+
+
+class PushReport(View):
+    month: str
+    pushes: int
+    billed: int = Field(description="as LINE bills: once per recipient, a group push once per member")
+    quota: int | None
+    used_by_line: int | None
+    checked_at: datetime | None
+    limit_reached: bool
+    budget: int | None
+    held: int
+    templates: dict[str, TemplateCount]
+    by_template: list[TemplateRow]
+
+
+class HeldPush(View):
+    id: int
+    template: str
+    recipient_kind: str
+    recipient: str
+    name: str
+    reason: str
+    created_at: datetime
+
+
+class HeldPushes(View):
+    held: list[HeldPush]
+
+
+class PushDecision(View):
+    id: int
+    status: str
+
+
+class FieldError(View):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    """Some refusals add what the caller needs next (``balance``, ``available``, ``job``…)."""
+    model_config = ConfigDict(extra="allow")
+    code: ErrorCode
+    message: str
+    field: str | None = Field(None, description="the first bad field")
+    fields: list[FieldError] | None = Field(None, description="every bad field (code invalid)")
+
+
+class ErrorBody(View):
+    error: ErrorDetail
