@@ -100,6 +100,7 @@ def base_context(request: web.Request, *areas: str) -> dict[str, Any]:
         "other_lang": "en" if lang == "zh-TW" else "zh-TW",
         "t": lambda key, **p: translate(lang, key, **p),
         "js_strings": strings(lang, *areas),
+        "error_codes": {code.name: code.value for code in ErrorCode},  # the scripts' PO.E
         "session": session,
         "csrf": session.csrf if session else "",
         "can_manage": bool(session and role_at_least(session.role, "manager")),

@@ -99,3 +99,16 @@ async def test_the_contract_check_catches_an_answer_the_document_does_not_descri
     assert len(contract.problems) == 2, contract.problems  # id is not an integer; extra is not a field
     assert any("'seven' is not of type 'integer'" in p for p in contract.problems)
     assert any("'extra' was unexpected" in p for p in contract.problems)
+
+
+def test_the_pages_scripts_name_error_codes_only_through_the_one_list():
+    import pathlib
+    import re
+
+    static = pathlib.Path(__file__).resolve().parent.parent / "pickup_counter" / "static"
+    scripts = {p.name: p.read_text(encoding="utf-8") for p in static.glob("*.js")}
+    codes = {c.name for c in ErrorCode} | {"NETWORK"}
+    for name, text in scripts.items():
+        assert not re.search(r"code\s*===?\s*[\"']", text), name  # no code compared with a spelled-out string
+        assert set(re.findall(r"\bE\.([A-Z_]+)", text)) <= codes, name
+    assert "E.SOLD_OUT" in scripts["counter.js"]

@@ -3,6 +3,8 @@
 "use strict";
 const PO = (() => {
   const strings = JSON.parse(document.getElementById("strings").textContent);
+  // The API's error codes (commerce.states.ErrorCode), and the one this script makes up.
+  const E = { ...JSON.parse(document.getElementById("error-codes").textContent), NETWORK: "network" };
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
   function t(key, params) {
@@ -37,7 +39,7 @@ const PO = (() => {
     try {
       resp = await fetch(path, init);
     } catch (e) {
-      return { ok: false, status: 0, data: { error: { code: "network", message: t("err.network") } } };
+      return { ok: false, status: 0, data: { error: { code: E.NETWORK, message: t("err.network") } } };
     }
     if (resp.status === 401) {
       location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
@@ -49,7 +51,7 @@ const PO = (() => {
     } catch (e) {
       data = { error: { code: "internal", message: t("err.internal") } };
     }
-    if (!resp.ok && data && data.error && data.error.code === "csrf") data.error.message = t("err.csrf");
+    if (!resp.ok && data && data.error && data.error.code === E.CSRF) data.error.message = t("err.csrf");
     return { ok: resp.ok, status: resp.status, data };
   }
 
@@ -85,20 +87,27 @@ const PO = (() => {
     toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 6000 : 3000);
   }
 
-  // Show an API error next to its field in `form` (by name or data-field), else at the form's
-  // [data-form-error] slot, else as a toast.
-  function showError(form, error) {
+  // Show an API error next to its fields in `form` (by name or data-field): every bad field
+  // of error.fields, each worded by `word` (default: the API's message); what matches no
+  // field goes to the form's [data-form-error] slot, else to a toast.
+  function showError(form, error, word) {
     clearErrors(form);
-    const field = error.field && form && (form.querySelector(`[name="${CSS.escape(error.field)}"]`) ||
-      form.querySelector(`[data-field="${CSS.escape(error.field)}"]`));
-    const message = error.message || t("err.internal");
-    if (field) {
+    const say = (e) => (word ? word(e) : e).message || t("err.internal");
+    const find = (name) => name && form && (form.querySelector(`[name="${CSS.escape(name)}"]`) ||
+      form.querySelector(`[data-field="${CSS.escape(name)}"]`));
+    const unplaced = [];
+    let first = null;
+    for (const f of error.fields || [error]) {
+      const one = { ...error, ...f };
+      const field = find(one.field);
+      if (!field) { unplaced.push(say(one)); continue; }
       field.setAttribute("aria-invalid", "true");
-      const note = el("p", { class: "field-error", role: "alert" }, message);
-      field.insertAdjacentElement("afterend", note);
-      field.focus();
-      return;
+      field.insertAdjacentElement("afterend", el("p", { class: "field-error", role: "alert" }, say(one)));
+      first = first || field;
     }
+    if (first) first.focus();
+    if (!unplaced.length) return;
+    const message = [...new Set(unplaced)].join(" ");
     const slot = form && form.querySelector("[data-form-error]");
     if (slot) {
       slot.textContent = message;
@@ -144,5 +153,5 @@ const PO = (() => {
     }
   });
 
-  return { t, api, el, money, toast, showError, clearErrors, newKey, csrf, whole, message };
+  return { E, t, api, el, money, toast, showError, clearErrors, newKey, csrf, whole, message };
 })();

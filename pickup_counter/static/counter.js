@@ -3,7 +3,7 @@
 // only ever put in the page as text (PO.el / textContent), never parsed as HTML.
 "use strict";
 (() => {
-  const { t, api, el, money } = PO;
+  const { E, t, api, el, money } = PO;
   const $ = (id) => document.getElementById(id);
   const root = $("counter");
   const canManage = root.dataset.canManage === "1";
@@ -72,15 +72,15 @@
   // The API's messages are English; the ones a cashier meets every day are said here.
   function say(error, extra = {}) {
     const code = error.code;
-    if (code === "network" || code === "csrf" || code === "unauthorized") return error.message;
-    if (code === "overpayment") return t("counter.err.overpayment", { amount: money(error.balance) });
-    if (code === "invalid" && error.field === "tendered") return t("counter.err.tendered");
-    if (code === "invalid" && error.field === "amount") return t("counter.err.amount");
-    if (code === "invalid_state") return t("counter.err.not_open");
-    if (code === "already_handed_over") return t("counter.err.already");
-    if (code === "forbidden") return t("counter.err.forbidden");
-    if (code === "idempotency_conflict") return t("counter.err.in_flight");
-    if (code === "not_found" && error.field === "barcode" && extra.code)
+    if (code === E.NETWORK || code === E.CSRF || code === E.UNAUTHORIZED) return error.message;
+    if (code === E.OVERPAYMENT) return t("counter.err.overpayment", { amount: money(error.balance) });
+    if (code === E.INVALID && error.field === "tendered") return t("counter.err.tendered");
+    if (code === E.INVALID && error.field === "amount") return t("counter.err.amount");
+    if (code === E.INVALID_STATE) return t("counter.err.not_open");
+    if (code === E.ALREADY_HANDED_OVER) return t("counter.err.already");
+    if (code === E.FORBIDDEN) return t("counter.err.forbidden");
+    if (code === E.IDEMPOTENCY_CONFLICT) return t("counter.err.in_flight");
+    if (code === E.NOT_FOUND && error.field === "barcode" && extra.code)
       return t("counter.err.no_barcode_campaign", { code: extra.code });
     return error.message || t("err.internal");
   }
@@ -113,7 +113,7 @@
     if (seq !== state.seq) return; // a newer search answered first
     results.removeAttribute("aria-busy");
     if (!resp.ok) {
-      PO.showError(searchForm, { ...resp.data.error, message: say(resp.data.error) });
+      PO.showError(searchForm, resp.data.error, (e) => ({ message: say(e) }));
       return;
     }
     history.replaceState(null, "", "/counter?q=" + encodeURIComponent(text));
@@ -419,7 +419,7 @@
         loadItems();
       } else {
         const error = resp.data.error;
-        if (error.code === "sold_out") {
+        if (error.code === E.SOLD_OUT) {
           const item = findItem(order, { itemId: error.item_id }) || findItem(order, { code: ref.barcode });
           const name = item ? itemName(item) : (ref.barcode || "");
           show(addonMsg, error.available ? t("counter.err.only_left", { item: name, n: error.available })
@@ -514,7 +514,7 @@
       const resp = await api("POST", `/api/orders/${encodeURIComponent(order.number)}/payments`, { body, key });
       if (resp.ok || (resp.status >= 400 && resp.status < 500)) state.pending = null; // answered for good
       if (!resp.ok) {
-        PO.showError(payForm, { ...resp.data.error, message: say(resp.data.error) });
+        PO.showError(payForm, resp.data.error, (e) => ({ message: say(e) }));
         return;
       }
       const p = resp.data;
@@ -575,7 +575,7 @@
     await guarded("drawer", drawerButton, async () => {
       const resp = await api("POST", "/api/drawer/open", { body: {} });
       if (resp.ok) show(status, t("counter.drawer_opened"), "ok");
-      else if (resp.data.error.code === "printer_unavailable") {
+      else if (resp.data.error.code === E.PRINTER_UNAVAILABLE) {
         const job = resp.data.error.job || {};
         show(status, t("counter.drawer_failed", { error: job.error || resp.data.error.message }), "error");
       } else show(status, say(resp.data.error), "error");
@@ -604,7 +604,7 @@
         return;
       }
       const error = resp.data.error;
-      if (error.code === "balance_due") {
+      if (error.code === E.BALANCE_DUE) {
         const amount = money(error.balance);
         msg.replaceChildren(...[
           el("strong", { class: "msg-line" }, t("counter.err.balance_due", { amount })),
@@ -622,7 +622,7 @@
       } else {
         hideOverride();
         show(msg, say(error), "error");
-        if (error.code === "already_handed_over") await reloadOrder(order.number);
+        if (error.code === E.ALREADY_HANDED_OVER) await reloadOrder(order.number);
       }
     });
   }

@@ -5,7 +5,7 @@
 (() => {
   const root = document.getElementById("manager");
   if (!root) return;
-  const { t, api, el, money, toast, showError, clearErrors } = PO;
+  const { E, t, api, el, money, toast, showError, clearErrors } = PO;
   const zone = root.dataset.zone || "Asia/Taipei";
 
   // The API's messages are English; say the ones a manager meets in the page's language,
@@ -17,12 +17,12 @@
     pickup_until: "mgr.err.pickup", pickup_place: "mgr.err.place", group_ids: "mgr.err.groups",
     host_user_id: "mgr.err.host", reason: "mgr.transfers.need_reason", file: "mgr.err.file",
   };
-  const CODE_WORDS = { invalid_state: "mgr.err.state", forbidden: "mgr.err.forbidden", not_found: "mgr.err.gone" };
+  const CODE_WORDS = { [E.INVALID_STATE]: "mgr.err.state", [E.FORBIDDEN]: "mgr.err.forbidden", [E.NOT_FOUND]: "mgr.err.gone" };
 
   function said(error) {
     const field = (error.field || "").replace(/\[\d+\]/g, "");
-    const key = (error.code === "invalid" && FIELD_WORDS[field]) || (!error.field && CODE_WORDS[error.code]) ||
-      (error.code === "invalid_state" && CODE_WORDS.invalid_state);
+    const key = (error.code === E.INVALID && FIELD_WORDS[field]) || (!error.field && CODE_WORDS[error.code]) ||
+      (error.code === E.INVALID_STATE && CODE_WORDS[E.INVALID_STATE]);
     return key ? { ...error, message: t(key) } : error;
   }
 
@@ -176,7 +176,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "PATCH", `/api/campaigns/${form.dataset.campaign}`, body));
       if (!result.ok) {
-        showError(form, said(result.data.error));
+        showError(form, result.data.error, said);
         return;
       }
       const c = result.data;
@@ -270,7 +270,7 @@
       const button = newForm.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(newForm), "POST", "/api/campaigns", body));
       if (!result.ok) {
-        showError(newForm, said(result.data.error));
+        showError(newForm, result.data.error, said);
         return;
       }
       toast(t("mgr.new.done", { code: result.data.code }));
@@ -386,7 +386,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "POST", `/api/transfers/${row.dataset.transfer}/void`, { reason }));
       if (!result.ok) {
-        showError(form, said(result.data.error));
+        showError(form, result.data.error, said);
         return;
       }
       decided(row, result.data.status, reason);
@@ -446,7 +446,7 @@
       const button = form.querySelector('button[type="submit"]');
       const result = await busy(button, () => send(memoOf(form), "POST", "/api/bank-statements", body));
       if (!result.ok) {
-        showError(form, said(result.data.error));
+        showError(form, result.data.error, said);
         return;
       }
       showResult(result.data);

@@ -2,7 +2,7 @@
 // take one or more payments that add up to the total, POST /api/sales, print the receipt.
 "use strict";
 (() => {
-  const { t, api, el, money } = PO;
+  const { E, t, api, el, money } = PO;
   const $ = (id) => document.getElementById(id);
   const root = $("sale");
   const scanForm = $("scan-form");
@@ -251,15 +251,15 @@
     if (resp.ok || (resp.status >= 400 && resp.status < 500)) state.pending = null;
     if (!resp.ok) {
       const error = resp.data.error;
-      if (error.code === "sold_out") {
+      if (error.code === E.SOLD_OUT) {
         const item = state.items.get(error.item_id);
         const name = item ? nameOf(item) : "";
         PO.showError(saleForm, { message: error.available ? t("counter.err.only_left", { item: name, n: error.available })
           : t("counter.err.sold_out", { item: name }) });
         await loadItems();
-      } else if (error.code === "invalid" && error.field === "payments") {
+      } else if (error.code === E.INVALID && error.field === "payments") {
         PO.showError(saleForm, { message: t("sale.err.payments", { amount: money(error.total ?? total()) }) });
-      } else if (error.code === "invalid" && /tendered$/.test(error.field || "")) {
+      } else if (error.code === E.INVALID && /tendered$/.test(error.field || "")) {
         PO.showError(saleForm, { ...error, message: t("counter.err.tendered") });
       } else PO.showError(saleForm, error);
       syncPays();
