@@ -17,6 +17,7 @@ from datetime import datetime
 from commerce.db import execute, fetch, new_ids
 from commerce.members import new_pickup_token
 from commerce.ordering import MAX_QTY, BookedLine, Booking, Wanted
+from commerce.states import LineStatus
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask]) -> list[Book
             line_id = next(line_ids)
             lines += [line_id, order_id, item["id"], qty, item["price"], status, "chat", ask.message_id,
                       w.note[:200], ask.at]
-            if status == "reserved":
+            if status == LineStatus.RESERVED:
                 movements += [item["id"], line_id, qty, "reserve", ask.actor, ask.at]
                 taken[item["id"]] += qty
                 totals[order_id] += qty * item["price"]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from commerce import idempotency, sessions
 from commerce.models import InboundEvent
+from commerce.states import InboundStatus
 
 IDEMPOTENCY_KEYS_KEPT = timedelta(hours=24)
 # LINE redelivers within hours; a week keeps every redelivery a no-op with room to spare.
@@ -16,7 +17,7 @@ INBOUND_EVENTS_KEPT = timedelta(days=7)
 
 async def expire_inbound_events(before: datetime) -> int:
     """Delete applied webhook events processed before ``before``; pending or failed ones stay."""
-    return await InboundEvent.filter(status="done", processed_at__lt=before).delete()
+    return await InboundEvent.filter(status=InboundStatus.DONE, processed_at__lt=before).delete()
 
 
 async def tidy(now: datetime) -> dict[str, int]:

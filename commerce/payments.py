@@ -7,9 +7,9 @@ from tortoise.transactions import in_transaction
 
 from commerce.commands import NewPayment
 from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
-from commerce.states import ErrorCode, PaymentMethod
 from commerce.models import Order, OrderLine, Payment
 from commerce.money import parse_amount, totals
+from commerce.states import ErrorCode, OrderStatus, PaymentMethod, PaymentStatus
 
 METHODS = tuple(PaymentMethod)
 
@@ -40,14 +40,14 @@ async def record_payment(order_id: int, payment: NewPayment, *, actor: str, now:
         order = await Order.select_for_update().get_or_none(id=order_id)
         if order is None:
             raise NotFound("no such order", field="number")
-        if order.status == "cancelled":
+        if order.status == OrderStatus.CANCELLED:
             raise InvalidState("this order is cancelled")
         balance = await balance_of(order_id)
         if amount > balance:
             raise Overpayment(f"only {balance} is due", field="amount", balance=balance)
         return await Payment.create(
             order_id=order_id, method=payment.method, amount=amount, tendered=payment.tendered,
-            change=payment.change, status="confirmed", actor=actor,
+            change=payment.change, status=PaymentStatus.CONFIRMED, actor=actor,
             created_at=now, decided_at=now,
         )
 
@@ -64,40 +64,42 @@ async def report_transfer(*, order_id: int, last5: str, amount: object, actor: s
         if order is None:
             raise NotFound("no such order", field="number")
         existing = await Payment.get_or_none(
-            order_id=order_id, method="transfer", last5=last5, amount=amount, status__in=("reported", "confirmed")
+            order_id=order_id, method=PaymentMethod.TRANSFER, last5=last5, amount=amount,
+            status__in=(PaymentStatus.REPORTED, PaymentStatus.CONFIRMED)
         )
         if existing:
             return existing
         balance = await balance_of(order_id)
-        if await Payment.filter(order_id=order_id, method="transfer",
+        if await Payment.filter(order_id=order_id, method=PaymentMethod.TRANSFER,
                                 created_at__gte=now - timedelta(days=1)).count() >= REPORTS_PER_DAY:
             raise TooManyReports("too many transfer reports on this order today; the host checks them")
         # Reports waiting for the bank never add up past the balance: the newest one stands (a
         # buyer correcting a typo) and the older ones it displaces are void. A spray of reports
         # with guessed digits then leaves one, which a bank line can match at most.
-        pending = await Payment.filter(order_id=order_id, method="transfer", status="reported").order_by("id")
+        pending = await Payment.filter(order_id=order_id, method=PaymentMethod.TRANSFER,
+                                       status=PaymentStatus.REPORTED).order_by("id")
         over = sum(p.amount for p in pending) + amount - balance
         for old in pending:
             if over <= 0:
                 break
-            await Payment.filter(id=old.id, status="reported").update(
-                status="void", decided_at=now, reason="replaced by a newer report")
+            await Payment.filter(id=old.id, status=PaymentStatus.REPORTED).update(
+                status=PaymentStatus.VOID, decided_at=now, reason="replaced by a newer report")
             over -= old.amount
         return await Payment.create(
-            order_id=order_id, method="transfer", amount=amount, status="reported", last5=last5,
+            order_id=order_id, method=PaymentMethod.TRANSFER, amount=amount, status=PaymentStatus.REPORTED, last5=last5,
             actor=actor, created_at=now,
         )
 
 
 async def confirm_transfer(payment_id: int, *, actor: str, now: datetime) -> Payment:
     """Reported → confirmed (confirming twice is harmless). A void report cannot be confirmed."""
-    changed = await Payment.filter(id=payment_id, status="reported").update(
-        status="confirmed", decided_at=now, reason=f"confirmed by {actor}"[:200]
+    changed = await Payment.filter(id=payment_id, status=PaymentStatus.REPORTED).update(
+        status=PaymentStatus.CONFIRMED, decided_at=now, reason=f"confirmed by {actor}"[:200]
     )
     payment = await Payment.get_or_none(id=payment_id)
     if payment is None:
         raise NotFound("no such payment", field="id")
-    if not changed and payment.status != "confirmed":
+    if not changed and payment.status != PaymentStatus.CONFIRMED:
         raise InvalidState(f"this payment is {payment.status}")
     return payment
 
@@ -105,13 +107,13 @@ async def confirm_transfer(payment_id: int, *, actor: str, now: datetime) -> Pay
 async def void_payment(payment_id: int, *, actor: str, reason: str, now: datetime) -> Payment:
     if not reason or not reason.strip():
         raise InvalidInput("say why", field="reason")
-    changed = await Payment.filter(id=payment_id, status__in=("reported", "confirmed")).update(
-        status="void", decided_at=now, reason=f"{actor}: {reason}"[:200]
+    changed = await Payment.filter(id=payment_id, status__in=(PaymentStatus.REPORTED, PaymentStatus.CONFIRMED)).update(
+        status=PaymentStatus.VOID, decided_at=now, reason=f"{actor}: {reason}"[:200]
     )
     payment = await Payment.get_or_none(id=payment_id)
     if payment is None:
         raise NotFound("no such payment", field="id")
-    if not changed and payment.status != "void":
+    if not changed and payment.status != PaymentStatus.VOID:
         raise InvalidState(f"this payment is {payment.status}")
     return payment
 

@@ -5,9 +5,16 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from commerce.errors import AlreadyHandedOver, BalanceDue, Forbidden, InvalidState, NotFound
+from commerce.errors import (
+    AlreadyHandedOver,
+    BalanceDue,
+    Forbidden,
+    InvalidState,
+    NotFound,
+)
 from commerce.models import Handover, Order
 from commerce.payments import balance_of
+from commerce.states import OrderStatus
 
 
 async def hand_over(*, order_id: int, actor: str, now: datetime, force: bool = False,
@@ -21,14 +28,15 @@ async def hand_over(*, order_id: int, actor: str, now: datetime, force: bool = F
         order = await Order.select_for_update().get_or_none(id=order_id)
         if order is None:
             raise NotFound("no such order", field="number")
-        if order.status == "picked_up":
+        if order.status == OrderStatus.PICKED_UP:
             raise AlreadyHandedOver("this order was already handed over")
-        if order.status == "cancelled":
+        if order.status == OrderStatus.CANCELLED:
             raise InvalidState("this order is cancelled")
         balance = await balance_of(order_id)
         if balance > 0 and not force:
             raise BalanceDue(f"{balance} is still due", balance=balance)
-        if not await Order.filter(id=order_id, status="open").update(status="picked_up", updated_at=now):
+        if not await Order.filter(id=order_id, status=OrderStatus.OPEN).update(status=OrderStatus.PICKED_UP,
+                                                                                 updated_at=now):
             raise AlreadyHandedOver("this order was already handed over")
         return await Handover.create(order_id=order_id, actor=actor, forced=force and balance > 0,
                                      balance_at_handover=balance, created_at=now)

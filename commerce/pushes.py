@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from commerce import outbox
 from commerce.errors import InvalidState, NotFound
 from commerce.models import Campaign, LineGroup, Member, Notification, PushMonth
+from commerce.states import NoticeStatus
 
 OVER_BUDGET = "over budget"
 MONTHLY_LIMIT = "LINE monthly limit"
@@ -137,7 +138,7 @@ async def release(note: Notification, *, month: str) -> None:
     if not note.billed:
         return
     async with in_transaction():
-        if await Notification.filter(id=note.id, billed=note.billed).exclude(status="sent").update(billed=0):
+        if await Notification.filter(id=note.id, billed=note.billed).exclude(status=NoticeStatus.SENT).update(billed=0):
             await PushMonth.filter(month=month).update(billed=F("billed") - note.billed)
     note.billed = 0
 
@@ -147,8 +148,8 @@ async def hold(note: Notification, worker: str, *, reason: str, cost: int, month
     it anyway or drops it; tell the host once a month (that notice is approved: it is the one
     push allowed past the budget). True if this call held it."""
     async with in_transaction():
-        if not await Notification.filter(id=note.id, claimed_by=worker, status="pending").update(
-            status="held", claimed_until=None, last_error=f"{reason}: costs {cost}"[:500],
+        if not await Notification.filter(id=note.id, claimed_by=worker, status=NoticeStatus.PENDING).update(
+            status=NoticeStatus.HELD, claimed_until=None, last_error=f"{reason}: costs {cost}"[:500],
         ):
             return False
         if reason == MONTHLY_LIMIT:
@@ -175,7 +176,7 @@ async def _hosts_of(note: Notification) -> list[str]:
 
 async def held(limit: int = 200) -> list[dict[str, Any]]:
     """Pushes waiting for a manager, oldest first."""
-    rows = await Notification.filter(status="held").order_by("id").limit(limit)
+    rows = await Notification.filter(status=NoticeStatus.HELD).order_by("id").limit(limit)
     names = dict(await Member.filter(line_user_id__in=list({n.recipient for n in rows}))
                  .values_list("line_user_id", "display_name"))
     groups = dict(await LineGroup.filter(line_group_id__in=list({n.recipient for n in rows}))
@@ -194,11 +195,12 @@ async def send_anyway(notification_id: int, *, actor: str, now: datetime) -> Non
 
 async def drop(notification_id: int, *, actor: str, now: datetime) -> None:
     """A manager drops a held push: it is never sent. Raises NotFound, InvalidState."""
-    await _decide(notification_id, status="dropped", last_error=f"dropped by {actor or 'manager'}"[:500])
+    await _decide(notification_id, status=NoticeStatus.DROPPED, last_error=f"dropped by {actor or 'manager'}"[:500])
 
 
 async def _decide(notification_id: int, **changes: Any) -> None:
-    if not await Notification.filter(id=notification_id, status="held").update(claimed_until=None, **changes):
+    held = Notification.filter(id=notification_id, status=NoticeStatus.HELD)
+    if not await held.update(claimed_until=None, **changes):
         if not await Notification.exists(id=notification_id, channel="push"):
             raise NotFound("no such push", field="id")
         raise InvalidState("this push is not held")
@@ -219,7 +221,7 @@ async def summary(start: datetime, end: datetime, *, month: str, budget: int | N
         "checked_at": row.line_checked_at if row else None,
         "limit_reached": bool(row and row.limit_reached_at),
         "budget": effective_budget(budget, quota),
-        "held": await Notification.filter(status="held").count(),
+        "held": await Notification.filter(status=NoticeStatus.HELD).count(),
         "templates": counts,
         "by_template": [{"template": k, **v} for k, v in sorted(counts.items())],
     }

@@ -41,6 +41,7 @@ from commerce.models import Campaign, CampaignGroup, Member, Notification, Order
 from commerce.orders import order_views
 from commerce.outbox import Message
 from commerce.reconciliation import host_line_ids, host_reports, unfinished_campaigns
+from commerce.states import CampaignStatus, NoticeStatus, OrderStatus
 
 CLOSING_SOON = timedelta(hours=1)
 # How long after its stamp a chat message may still be on its way to the webhook (LINE sends
@@ -94,7 +95,7 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
     # A "+1" stamped before the deadline books even when applied after it: wait until such
     # messages can no longer be in flight, and until every one that arrived is applied.
-    due = await (Campaign.filter(status="open", closes_at__lte=now - in_flight).order_by("closes_at", "id")
+    due = await (Campaign.filter(status=CampaignStatus.OPEN, closes_at__lte=now - in_flight).order_by("closes_at", "id")
                  .values_list("id", "closes_at"))
     closed: list[int] = []
     pushes: list[Message] = []
@@ -114,7 +115,7 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
                     for g in await _group_ids(campaign_id)
                 ] if push_to_groups else []
                 await outbox.enqueue(*notices, now=now)
-                await Notification.filter(dedupe_key=f"picklist:{campaign_id}", status="pending").update(
+                await Notification.filter(dedupe_key=f"picklist:{campaign_id}", status=NoticeStatus.PENDING).update(
                     params={"campaign_id": campaign_id, "closed_on_schedule": True,
                             "groups_told": "push" if push_to_groups else "reply"})
         except DomainError:  # cancelled meanwhile
@@ -149,7 +150,7 @@ async def closing_soon(now: datetime, *, lead: timedelta = CLOSING_SOON) -> list
     """A "closing soon" push to each group of a campaign that closes within ``lead``.
     Campaigns opened with less than ``lead`` to go get none: their announcement says when."""
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
-    campaigns = await Campaign.filter(status="open", closes_at__gt=now, closes_at__lte=now + lead)
+    campaigns = await Campaign.filter(status=CampaignStatus.OPEN, closes_at__gt=now, closes_at__lte=now + lead)
     messages = [
         Message(recipient_kind="group", recipient=g, template="closing_soon_group",
                 params={"campaign_id": c.id}, campaign_id=c.id, dedupe_key=f"closing:{c.id}:{g}")
@@ -175,7 +176,8 @@ def _entry(view: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 async def _buyer_views(**campaign_filter: Any) -> list[dict[str, Any]]:
     """Open orders of LINE buyers in closed campaigns (matching ``campaign_filter``)."""
-    orders = await Order.filter(status="open", campaign__status="closed", member__line_user_id__isnull=False,
+    orders = await Order.filter(status=OrderStatus.OPEN, campaign__status=CampaignStatus.CLOSED,
+                                member__line_user_id__isnull=False,
                                 **{f"campaign__{k}": v for k, v in campaign_filter.items()}).order_by("id")
     return [v for v in await order_views(orders) if v["total"] > 0]
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from commerce.errors import NotFound
 from commerce.models import Campaign, Handover, Item, Member, Order, OrderLine, Payment
 from commerce.phones import display_phone
+from commerce.states import LineStatus, PaymentStatus
 
 
 async def pick_list(campaign_id: int) -> dict[str, Any]:
@@ -20,7 +21,7 @@ async def pick_list(campaign_id: int) -> dict[str, Any]:
         raise NotFound("no such campaign", field="id")
     items = await Item.filter(campaign_id=campaign_id).order_by("position", "id")
     by_id = {i.id: i for i in items}
-    lines = await OrderLine.filter(item__campaign_id=campaign_id, status="reserved").order_by("order_id", "id")
+    lines = await OrderLine.filter(item__campaign_id=campaign_id, status=LineStatus.RESERVED).order_by("order_id", "id")
     orders = {o.id: o for o in await Order.filter(campaign_id=campaign_id)}
     members = {m.id: m for m in await Member.filter(id__in={o.member_id for o in orders.values() if o.member_id})}
     per_item: dict[int, int] = defaultdict(int)
@@ -78,11 +79,12 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
     """Takings by method and by item, orders and pickups for one day in the shop's zone."""
     start = datetime.combine(day, time(0), tz).astimezone(timezone.utc)
     end = start + timedelta(days=1)
-    pays = await Payment.filter(status="confirmed", decided_at__gte=start, decided_at__lt=end)
+    pays = await Payment.filter(status=PaymentStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end)
     by_method: dict[str, int] = defaultdict(int)
     for p in pays:
         by_method[p.method] += p.amount
-    lines = await OrderLine.filter(created_at__gte=start, created_at__lt=end, status="reserved").prefetch_related("item")
+    lines = await OrderLine.filter(created_at__gte=start, created_at__lt=end,
+                                   status=LineStatus.RESERVED).prefetch_related("item")
     by_item: dict[tuple, dict[str, int]] = defaultdict(lambda: {"qty": 0, "amount": 0})
     for line in lines:
         key = (line.item.campaign_id, line.item.label, line.item.name)

@@ -13,6 +13,7 @@ from commerce.commands import ItemRef, NewSale
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound, SoldOut
 from commerce.models import Campaign, Item, Order, OrderLine, Payment
+from commerce.states import CampaignStatus, LineStatus, OrderStatus, PaymentStatus
 
 
 async def _item_for(ref: ItemRef, *, campaign_id: int | None, at: str = "") -> Item:
@@ -35,7 +36,7 @@ async def _sell(conn, order_id: int, item: Item, qty: int, source: str, actor: s
         raise SoldOut(f"{item.label} {item.name}: only {free} left", field="qty",
                       item_id=item.id, available=free)
     line = await OrderLine.create(order_id=order_id, item_id=item.id, qty=qty, unit_price=item.price,
-                                  status="reserved", source=source, created_at=now)
+                                  status=LineStatus.RESERVED, source=source, created_at=now)
     await stock.record(conn, item.id, line.id, qty, source, actor, now)
     return line
 
@@ -46,15 +47,15 @@ async def add_on(order_id: int, ref: ItemRef, *, actor: str, now: datetime) -> O
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise NotFound("no such order", field="number")
-    if order.status != "open":
+    if order.status != OrderStatus.OPEN:
         raise InvalidState(f"this order is {order.status}")
     item = await _item_for(ref, campaign_id=order.campaign_id)
     async with in_transaction() as conn:
         # Re-read under the order's row lock: a handover or cancel may have just happened.
         locked = await Order.select_for_update().get(id=order_id)
-        if locked.status != "open":
+        if locked.status != OrderStatus.OPEN:
             raise InvalidState(f"this order is {locked.status}")
-        if await Campaign.filter(id=item.campaign_id, status="cancelled").exists():
+        if await Campaign.filter(id=item.campaign_id, status=CampaignStatus.CANCELLED).exists():
             raise InvalidState("this campaign was cancelled")
         line = await _sell(conn, order_id, item, ref.qty, "addon", actor, now)
         await Order.filter(id=order_id).update(updated_at=now)
@@ -70,12 +71,14 @@ async def walk_in_sale(sale: NewSale, *, actor: str, now: datetime) -> Order:
     if sum(p.amount for p in sale.payments) != total:
         raise InvalidInput(f"payments must add up to the total {total}", field="payments", total=total)
     async with in_transaction() as conn:
-        order = await Order.create(campaign_id=None, member_id=None, status="picked_up", created_at=now, updated_at=now)
+        order = await Order.create(campaign_id=None, member_id=None, status=OrderStatus.PICKED_UP, created_at=now,
+                                   updated_at=now)
         for item, qty in sorted(resolved, key=lambda r: r[0].id):
             await _sell(conn, order.id, item, qty, "walkin", actor, now)
         for p in sale.payments:
             await Payment.create(order_id=order.id, method=p.method, amount=p.amount, tendered=p.tendered,
-                                 change=p.change, status="confirmed", actor=actor, created_at=now, decided_at=now)
+                                 change=p.change, status=PaymentStatus.CONFIRMED, actor=actor, created_at=now,
+                                 decided_at=now)
     return order
 
 

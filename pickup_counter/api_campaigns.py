@@ -8,20 +8,21 @@ from aiohttp import web
 
 from commerce import campaigns, commands, orders, pushes, reports, views
 from commerce.db import utcnow
+from commerce.states import Role
 from pickup_counter.api import actor, json_response, operation, path_int
 from pickup_counter.web import BUDGET, ZONE
 
 routes = web.RouteTableDef()
 
 
-@operation(routes, "GET", "/api/campaigns", role="cashier", answer=views.CampaignList, query=commands.CampaignsQuery,
+@operation(routes, "GET", "/api/campaigns", role=Role.CASHIER, answer=views.CampaignList, query=commands.CampaignsQuery,
            summary="Campaigns, open ones first (soonest deadline first), each with its order count and per item "
                    "stock, sold and waitlisted")
 async def list_campaigns(request: web.Request, query: commands.CampaignsQuery) -> web.Response:
     return json_response({"campaigns": await campaigns.list_campaigns(status=query.status)})
 
 
-@operation(routes, "POST", "/api/campaigns", role="manager", body=commands.CampaignSpec, answer=views.CampaignView,
+@operation(routes, "POST", "/api/campaigns", role=Role.MANAGER, body=commands.CampaignSpec, answer=views.CampaignView,
            status=201, summary="Open a campaign and queue its announcement (its cost in announcement_cost)")
 async def open_campaign(request: web.Request, body: commands.CampaignSpec) -> web.Response:
     campaign = await campaigns.open_campaign(body, now=utcnow())
@@ -31,13 +32,13 @@ async def open_campaign(request: web.Request, body: commands.CampaignSpec) -> we
     return json_response(detail, status=201)
 
 
-@operation(routes, "GET", "/api/campaigns/{id}", role="cashier", answer=views.CampaignView,
+@operation(routes, "GET", "/api/campaigns/{id}", role=Role.CASHIER, answer=views.CampaignView,
            summary="A campaign with stock, sold and waitlisted per item")
 async def get_campaign(request: web.Request) -> web.Response:
     return json_response(await campaigns.campaign_detail(path_int(request)))
 
 
-@operation(routes, "PATCH", "/api/campaigns/{id}", role="manager", body=commands.CampaignEdit,
+@operation(routes, "PATCH", "/api/campaigns/{id}", role=Role.MANAGER, body=commands.CampaignEdit,
            answer=views.CampaignView, summary="Move an open campaign's deadline (409 once it is closed), or change "
                                               "its pickup window or place")
 async def edit_campaign(request: web.Request, body: commands.CampaignEdit) -> web.Response:
@@ -45,21 +46,21 @@ async def edit_campaign(request: web.Request, body: commands.CampaignEdit) -> we
     return json_response(await campaigns.campaign_detail(campaign.id))
 
 
-@operation(routes, "POST", "/api/campaigns/{id}/close", role="manager", answer=views.CampaignView,
+@operation(routes, "POST", "/api/campaigns/{id}/close", role=Role.MANAGER, answer=views.CampaignView,
            summary="Close a campaign now; each of its groups is told by the reply to its next message")
 async def close_campaign(request: web.Request) -> web.Response:
     campaign = await campaigns.close_campaign(path_int(request), now=utcnow(), actor=actor(request))
     return json_response(await campaigns.campaign_detail(campaign.id))
 
 
-@operation(routes, "GET", "/api/campaigns/{id}/orders", role="cashier", answer=views.OrderList,
+@operation(routes, "GET", "/api/campaigns/{id}/orders", role=Role.CASHIER, answer=views.OrderList,
            query=commands.OrdersQuery, summary="Orders of a campaign")
 async def campaign_orders(request: web.Request, query: commands.OrdersQuery) -> web.Response:
     found = await orders.campaign_orders(path_int(request), unpaid=query.unpaid, not_picked_up=query.not_picked_up)
     return json_response({"orders": found})
 
 
-@operation(routes, "GET", "/api/campaigns/{id}/picklist", role="cashier", answer=views.PickList,
+@operation(routes, "GET", "/api/campaigns/{id}/picklist", role=Role.CASHIER, answer=views.PickList,
            query=commands.PickListQuery, summary="Pick list: what to pick per item and per buyer (or ?format=csv, "
                                                  "UTF-8 with a BOM for Excel)", csv="the pick list as CSV")
 async def pick_list(request: web.Request, query: commands.PickListQuery) -> web.Response:
@@ -83,7 +84,7 @@ def month_bounds(month: str | None, zone) -> tuple[datetime, datetime]:
             datetime.combine(following, datetime.min.time(), zone))
 
 
-@operation(routes, "GET", "/api/reports/pushes", role="manager", answer=views.PushReport, query=commands.MonthQuery,
+@operation(routes, "GET", "/api/reports/pushes", role=Role.MANAGER, answer=views.PushReport, query=commands.MonthQuery,
            summary="LINE pushes sent in a month of the shop's zone (default this month), billed as LINE bills them, "
                    "beside LINE's own figures")
 async def push_report(request: web.Request, query: commands.MonthQuery) -> web.Response:
@@ -92,27 +93,27 @@ async def push_report(request: web.Request, query: commands.MonthQuery) -> web.R
                                               budget=request.app.get(BUDGET)))
 
 
-@operation(routes, "GET", "/api/pushes/held", role="manager", answer=views.HeldPushes,
+@operation(routes, "GET", "/api/pushes/held", role=Role.MANAGER, answer=views.HeldPushes,
            summary="Pushes held over the month's budget or LINE's monthly limit")
 async def held_pushes(request: web.Request) -> web.Response:
     return json_response({"held": await pushes.held()})
 
 
-@operation(routes, "POST", "/api/pushes/{id}/send", role="manager", answer=views.PushDecision,
+@operation(routes, "POST", "/api/pushes/{id}/send", role=Role.MANAGER, answer=views.PushDecision,
            summary="Send a held push anyway, over the budget")
 async def send_held_push(request: web.Request) -> web.Response:
     await pushes.send_anyway(path_int(request), actor=actor(request), now=utcnow())
     return json_response({"id": path_int(request), "status": "pending"})
 
 
-@operation(routes, "POST", "/api/pushes/{id}/drop", role="manager", answer=views.PushDecision,
+@operation(routes, "POST", "/api/pushes/{id}/drop", role=Role.MANAGER, answer=views.PushDecision,
            summary="Drop a held push: it is never sent")
 async def drop_held_push(request: web.Request) -> web.Response:
     await pushes.drop(path_int(request), actor=actor(request), now=utcnow())
     return json_response({"id": path_int(request), "status": "dropped"})
 
 
-@operation(routes, "GET", "/api/announcement-cost", role="manager", answer=views.AnnouncementCost,
+@operation(routes, "GET", "/api/announcement-cost", role=Role.MANAGER, answer=views.AnnouncementCost,
            query=commands.GroupsQuery, summary="What announcing a campaign by push in these groups would cost before "
                                                "it is opened (a host's 公告 in the group announces by a free reply)")
 async def announcement_cost(request: web.Request, query: commands.GroupsQuery) -> web.Response:

@@ -11,6 +11,7 @@ from commerce import commands, orders, payments, pickup, sales, views
 from commerce import lookup as lookups
 from commerce.db import utcnow
 from commerce.staff import role_at_least
+from commerce.states import Role
 from pickup_counter.api import ROLE, actor, json_response, operation
 
 routes = web.RouteTableDef()
@@ -20,20 +21,20 @@ def _order_id(request: web.Request) -> int:
     return orders.parse_number(request.match_info["number"])
 
 
-@operation(routes, "GET", "/api/lookup", role="cashier", answer=views.LookupView, query=commands.LookupQuery,
+@operation(routes, "GET", "/api/lookup", role=Role.CASHIER, answer=views.LookupView, query=commands.LookupQuery,
            summary="Find buyers and their open orders by phone (full or last 3+ digits), order number, pickup QR "
                    "token or name")
 async def lookup(request: web.Request, query: commands.LookupQuery) -> web.Response:
     return json_response(await lookups.lookup(query.q))
 
 
-@operation(routes, "GET", "/api/orders/{number}", role="cashier", answer=views.OrderView,
+@operation(routes, "GET", "/api/orders/{number}", role=Role.CASHIER, answer=views.OrderView,
            summary="An order with lines, payments, total, paid, balance")
 async def get_order(request: web.Request) -> web.Response:
     return json_response(await orders.order_view(_order_id(request)))
 
 
-@operation(routes, "POST", "/api/orders/{number}/lines", role="cashier", body=commands.ItemRef,
+@operation(routes, "POST", "/api/orders/{number}/lines", role=Role.CASHIER, body=commands.ItemRef,
            answer=views.AddedLine, status=201,
            summary="Add an item on the spot from the campaign's shared stock (409 sold_out)")
 async def add_line(request: web.Request, body: commands.ItemRef) -> web.Response:
@@ -43,7 +44,7 @@ async def add_line(request: web.Request, body: commands.ItemRef) -> web.Response
     return json_response({"line": next(l for l in view["lines"] if l["id"] == line.id), "order": view}, status=201)
 
 
-@operation(routes, "POST", "/api/orders/{number}/payments", role="cashier", body=commands.NewPayment,
+@operation(routes, "POST", "/api/orders/{number}/payments", role=Role.CASHIER, body=commands.NewPayment,
            answer=views.TakenPayment, status=201,
            summary="Take a payment: the answer has its change and the order's balance after it. More than is due "
                    "is 409 overpayment, which also makes a double-clicked full payment count once")
@@ -55,7 +56,7 @@ async def take_payment(request: web.Request, body: commands.NewPayment) -> web.R
                           "created_at": p.created_at, "balance": await payments.balance_of(order_id)}, status=201)
 
 
-@operation(routes, "POST", "/api/orders/{number}/handover", role="cashier", body=commands.Handover,
+@operation(routes, "POST", "/api/orders/{number}/handover", role=Role.CASHIER, body=commands.Handover,
            body_required=False, answer=views.HandedOver, status=201,
            summary="Hand the order over (409 balance_due unless a manager sends force; 409 already_handed_over)")
 async def hand_over(request: web.Request, body: commands.Handover) -> web.Response:
@@ -67,7 +68,7 @@ async def hand_over(request: web.Request, body: commands.Handover) -> web.Respon
     return json_response({"handover": handover, "order": await orders.order_view(order_id)}, status=201)
 
 
-@operation(routes, "POST", "/api/sales", role="cashier", body=commands.NewSale, answer=views.OrderView, status=201,
+@operation(routes, "POST", "/api/sales", role=Role.CASHIER, body=commands.NewSale, answer=views.OrderView, status=201,
            summary="A walk-in sale of leftovers, paid in full (the payments add up to the total): the order, "
                    "handed over")
 async def walk_in_sale(request: web.Request, body: commands.NewSale) -> web.Response:
@@ -75,7 +76,7 @@ async def walk_in_sale(request: web.Request, body: commands.NewSale) -> web.Resp
     return json_response(await orders.order_view(order.id), status=201)
 
 
-@operation(routes, "GET", "/api/sales/leftovers", role="cashier", answer=views.Leftovers,
+@operation(routes, "GET", "/api/sales/leftovers", role=Role.CASHIER, answer=views.Leftovers,
            query=commands.LeftoversQuery, summary="Items with stock left that a walk-in may buy")
 async def leftovers(request: web.Request, query: commands.LeftoversQuery) -> web.Response:
     items = [

@@ -15,6 +15,7 @@ from aiohttp import web
 from commerce import bank_import, commands, reports, views
 from commerce.db import utcnow
 from commerce.errors import InvalidInput
+from commerce.states import Role
 from pickup_counter.api import actor, json_response, operation, path_int
 
 
@@ -47,23 +48,23 @@ async def statement_bytes(request: web.Request) -> bytes:
 def routes(zone: ZoneInfo) -> web.RouteTableDef:
     table = web.RouteTableDef()
 
-    @operation(table, "GET", "/api/transfers", role="manager", answer=views.TransferList,
+    @operation(table, "GET", "/api/transfers", role=Role.MANAGER, answer=views.TransferList,
                query=commands.TransfersQuery, summary="Transfers by status (reported by default)")
     async def list_transfers(request: web.Request, query: commands.TransfersQuery) -> web.Response:
         return json_response({"transfers": await bank_import.list_transfers(query.status)})
 
-    @operation(table, "POST", "/api/transfers/{id}/confirm", role="manager", answer=views.TransferView,
+    @operation(table, "POST", "/api/transfers/{id}/confirm", role=Role.MANAGER, answer=views.TransferView,
                summary="Confirm a reported transfer")
     async def confirm_transfer(request: web.Request) -> web.Response:
         return json_response(await bank_import.confirm(path_int(request), actor=actor(request), now=utcnow()))
 
-    @operation(table, "POST", "/api/transfers/{id}/void", role="manager", body=commands.VoidTransfer,
+    @operation(table, "POST", "/api/transfers/{id}/void", role=Role.MANAGER, body=commands.VoidTransfer,
                answer=views.TransferView, summary="Void a transfer the bank never showed")
     async def void_transfer(request: web.Request, body: commands.VoidTransfer) -> web.Response:
         return json_response(await bank_import.void(path_int(request), reason=body.reason, actor=actor(request),
                                                     now=utcnow()))
 
-    @operation(table, "POST", "/api/bank-statements", role="manager", answer=views.ImportResult,
+    @operation(table, "POST", "/api/bank-statements", role=Role.MANAGER, answer=views.ImportResult,
                errors=(400, 401, 403, 409, 413), form="the bank statement CSV (Big5 or UTF-8; ROC or ISO dates)",
                summary="Import a bank statement: stores its credit lines and confirms the reported transfers each "
                        "matches by last five digits and amount within the matching window")
@@ -71,7 +72,7 @@ def routes(zone: ZoneInfo) -> web.RouteTableDef:
         result = await bank_import.import_statement(await statement_bytes(request), zone=zone, now=utcnow())
         return json_response(result)
 
-    @operation(table, "GET", "/api/reports/daily", role="manager", answer=views.DailyReport, query=commands.DayQuery,
+    @operation(table, "GET", "/api/reports/daily", role=Role.MANAGER, answer=views.DailyReport, query=commands.DayQuery,
                summary="Takings by method and by item, orders and pickups of one day")
     async def daily_report(request: web.Request, query: commands.DayQuery) -> web.Response:
         return json_response(await reports.daily_report(query.date or utcnow().astimezone(zone).date(), zone))

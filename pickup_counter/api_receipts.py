@@ -10,16 +10,23 @@ from commerce.errors import DomainError, NotFound
 from commerce.lookup import member_by_token
 from commerce.models import PrintJob
 from commerce.orders import parse_number
-from commerce.states import ErrorCode
+from commerce.states import ErrorCode, PrintStatus, Role
 from devices.print_queue import PrintQueue, enqueue_drawer, enqueue_receipt, job_result
 from devices.qr import qr_png
-from pickup_counter.api import actor, after_write, device_answer, json_response, operation, path_int
+from pickup_counter.api import (
+    actor,
+    after_write,
+    device_answer,
+    json_response,
+    operation,
+    path_int,
+)
 
 routes = web.RouteTableDef()
 PRINT_QUEUE = web.AppKey("print_queue", PrintQueue)
 
 
-@operation(routes, "POST", "/api/orders/{number}/receipt", role="cashier", body=commands.PrintReceipt,
+@operation(routes, "POST", "/api/orders/{number}/receipt", role=Role.CASHIER, body=commands.PrintReceipt,
            body_required=False, answer=views.PrintJobView, status=201,
            summary="Print the order's receipt and try the printer at once; a printer that is off leaves the job "
                    "queued with its error (retried in the background), never an error for the sale")
@@ -41,7 +48,7 @@ class DrawerNotOpened(DomainError):
     status = 503
 
 
-@operation(routes, "POST", "/api/drawer/open", role="cashier", answer=views.PrintJobView, status=201,
+@operation(routes, "POST", "/api/drawer/open", role=Role.CASHIER, answer=views.PrintJobView, status=201,
            errors=(401, 403, 503), summary="Open the cash drawer now (a print job of kind drawer records who asked); "
                                            "a printer that does not take it is 503 printer_unavailable, and the "
                                            "drawer is never opened later")
@@ -53,12 +60,12 @@ async def open_drawer(request: web.Request) -> web.Response:
 @device_answer("/api/drawer/open")
 async def _drawer_tried(request: web.Request, job_id: int) -> web.Response:
     job = await request.app[PRINT_QUEUE].print_job(job_id)
-    if job.status != "printed":
+    if job.status != PrintStatus.PRINTED:
         raise DrawerNotOpened(f"the drawer did not open: {job.last_error or job.status}", job=job_result(job))
     return json_response(job_result(job), status=201)
 
 
-@operation(routes, "GET", "/api/print-jobs/{id}", role="cashier", answer=views.PrintJobDetail,
+@operation(routes, "GET", "/api/print-jobs/{id}", role=Role.CASHIER, answer=views.PrintJobDetail,
            summary="A print job with its last error and attempts")
 async def get_print_job(request: web.Request) -> web.Response:
     job = await PrintJob.get_or_none(id=path_int(request))

@@ -4,16 +4,19 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from bot.sandbox import (
+    SANDBOX_GROUP as DEMO_GROUP,  # the demo campaign lives in the sandbox's group
+)
 from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign
+from commerce.commands import NewPayment
 from commerce.db import utcnow
 from commerce.members import add_host, bind_phone, ensure_group, upsert_member
 from commerce.models import Campaign
 from commerce.ordering import Wanted, reserve
-from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.staff import add_staff
+from commerce.states import PaymentMethod
 
-from bot.sandbox import SANDBOX_GROUP as DEMO_GROUP  # the demo campaign lives in the sandbox's group
 BUYERS = [
     ("Udemo01", "小美", "0912-345-678"), ("Udemo02", "阿明", "0922-111-333"), ("Udemo03", "Jenny 陳", "0933-456-789"),
     ("Udemo04", "王媽媽", "0955-000-111"), ("Udemo05", "Kevin", None), ("Udemo06", "林小姐", "0988-765-432"),
@@ -48,7 +51,8 @@ async def seed(app=None) -> dict:
             booking = await reserve(campaign_id=campaign.id, member_id=member.id, wanted=wanted, now=now,
                                     source_message_id=f"demo-{i}")
             if i == 0:
-                await record_payment(booking.order_id, NewPayment(method="cash", amount=120, tendered=200), actor="demo", now=now)
+                await record_payment(booking.order_id, NewPayment(method=PaymentMethod.CASH, amount=120, tendered=200),
+                                     actor="demo", now=now)
             if i == 2:
                 await report_transfer(order_id=booking.order_id, last5="54321", amount=360, actor=uid, now=now)
     print(f"demo staff login: user 'demo', password '{password}'", flush=True)
