@@ -209,7 +209,8 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     async with shop["api"].get(f"/api/campaigns/{campaign_id}") as resp:
         assert (await resp.json())["status"] == "closed"
 
-    # a new campaign: a bad price on the second item is shown next to that input
+    # a new campaign: a bad price on the second item and a bad stock on the first are both
+    # shown, each next to its input
     await page.click("#new-campaign summary")
     form = page.locator("#new-campaign-form")
     await form.locator('[name="title"]').fill("檸檬塔")
@@ -223,10 +224,14 @@ async def test_a_manager_edits_a_deadline_closes_a_campaign_and_opens_a_new_one(
     await expect(form.locator('[name="items[1].label"]')).to_have_value("B")
     await form.locator('[name="items[1].name"]').fill("檸檬塔禮盒")
     await form.locator('[name="items[1].price"]').fill("九十")
+    await form.locator('[name="items[0].stock"]').fill("-1")
     await form.locator('[name="announce"]').uncheck()
     await form.locator("button[type=submit]").click()
     await expect(form.locator('[name="items[1].price"] + .field-error')).to_have_text("價格是 0 以上的整數")
+    await expect(form.locator('[name="items[0].stock"] + .field-error')).to_be_visible()
+    await expect(form.locator(".field-error")).to_have_count(2)
     await form.locator('[name="items[1].price"]').fill("480")
+    await form.locator('[name="items[0].stock"]').fill("20")
     await form.locator("button[type=submit]").click()
     await page.wait_for_url("**/manager/campaigns/*")
     await expect(page.locator("h1")).to_contain_text("檸檬塔")
