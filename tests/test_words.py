@@ -40,6 +40,8 @@ def test_only_english_has_plural_forms_and_each_has_one_and_other():
     ("mgr.new.members", {}, "1 member", "2 members"),
     ("nav.pushes", {}, "1 push this month", "2 pushes this month"),
     ("mgr.import.duplicates", {}, "1 row was imported before and is not", "2 rows were imported before and are not"),
+    ("mgr.import.hint", {}, "within 1 day.", "within 2 days."),
+    ("mgr.pushes.month", {"billed": 9}, "(1 push)", "(2 pushes)"),
 ])
 def test_an_english_count_takes_the_singular_for_one_and_the_plural_otherwise(key, params, one, two):
     count = next(iter(words.placeholders(words.CATALOGUE[key][1]) - set(params)))

@@ -93,7 +93,7 @@ async def _target(incoming: Incoming, ctx: BotContext, command: str) -> Campaign
                                  campaigns=campaign_list((c.code, c.title) for c in choice.several)))
     if choice.last is not None:
         return choice.last
-    return reply(incoming, t(ctx.locale, "host_no_campaign"))
+    return reply(incoming, t(ctx.locale, "no_open_campaign"))
 
 
 async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:

@@ -125,7 +125,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "host_closed": ("🔒 已結單：{title}（團號 {code}），共 {count} 筆訂單。揀貨單會私訊給團主。",
                     "🔒 Closed: {title} (code {code}), {count} {count:order|orders}. The pick list goes to the host."),
     "host_already_closed": ("「{title}」先前已結單。", "“{title}” was already closed."),
-    "host_no_campaign": ("這個群組沒有進行中的團購。", "There is no open group buy in this group."),
     "host_which_campaign": ("有幾團同時進行：\n{campaigns}\n請長按要處理那團的公告，選「回覆」再輸入「{command}」。",
                             "Several group buys are open:\n{campaigns}\n"
                             "Reply to the announcement of the one you mean with “{command}”."),

@@ -28,7 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "counter.addon": ("加購", "Add-on"),
     "counter.total": G["money.total"],
     "counter.paid": G["money.paid"],
-    "counter.reported": ("已回報轉帳（待確認）", "Transfer reported (unconfirmed)"),
+    "counter.reported": ("已回報轉帳（待確認）", "Transfer reported (to confirm)"),
     "counter.balance": G["money.balance_due"],
     "counter.paid_in_full": G["money.paid_in_full"],
     "counter.status.open": G["order.open"],

@@ -17,7 +17,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "receipt.col_unit": ("單價", "Unit"),
     "receipt.col_amount": ("小計", "Amount"),
     "receipt.addon": ("(加購)", "(add-on)"),
-    "receipt.unit_each": ("單價", "each"),
     "receipt.total": G["money.total"],
     "receipt.tendered": G["money.tendered"],
     "receipt.change": G["money.change"],
