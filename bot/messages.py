@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commerce.money import format_money
-from commerce.words import CATALOGUE, LOCALES, placeholders, t  # noqa: F401 (re-exported)
+from commerce.words import CATALOGUE, t
 from commerce.words import index as _index
 
 TEXT_LIMIT = 5000  # LINE's limit per text message (counted here in UTF-16 units, the stricter)

@@ -3,6 +3,7 @@ English plurals, and every id the code asks for exists."""
 import ast
 import pathlib
 import re
+import unicodedata
 
 import pytest
 
@@ -113,3 +114,9 @@ def test_the_bot_handlers_hold_no_user_facing_words():
         found = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
                  and id(n) not in docstrings and HAN.search(n.value)]
         assert found == [], path.name
+
+
+def test_receipt_labels_have_no_ambiguous_width_characters_a_big5_printer_widens():
+    for key, pair in words.CATALOGUE.items():
+        if key.startswith("receipt."):
+            assert [ch for text in pair for ch in text if unicodedata.east_asian_width(ch) == "A"] == [], key
