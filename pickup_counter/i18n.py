@@ -1,24 +1,17 @@
-"""The staff pages' words in zh-TW (the default) and English.
+"""The staff pages' words in zh-TW (the default) and English, from the one catalogue
+(commerce.words: its ``common``, ``counter`` and ``manager`` areas and the glossary).
 
-Each area keeps its own table (``text_common``, ``text_counter``, ``text_manager``) of
-``key: (zh-TW, en)``; pages look words up with ``t(key)`` and scripts get the table of
-their area as JSON. The language is the ``lang`` cookie (set by /lang/{code}), else the
-shop's PLUSONE_LOCALE.
+Pages look words up with ``t(key)`` and scripts get the table of their area as JSON. The
+language is the ``lang`` cookie (set by /lang/{code}), else the shop's PLUSONE_LOCALE.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from aiohttp import web
 
-from pickup_counter import text_common, text_counter, text_manager
+from commerce import words
 
-LANGS = ("zh-TW", "en")
+LANGS = words.LOCALES
 LANG_COOKIE = "plusone_lang"
-AREAS: dict[str, Mapping[str, tuple[str, str]]] = {
-    "common": text_common.TEXT, "counter": text_counter.TEXT, "manager": text_manager.TEXT,
-}
-_ALL: dict[str, tuple[str, str]] = {k: v for table in AREAS.values() for k, v in table.items()}
 
 
 def lang_of(request: web.Request, default: str) -> str:
@@ -28,14 +21,11 @@ def lang_of(request: web.Request, default: str) -> str:
 
 def translate(lang: str, key: str, **params: object) -> str:
     """The word for ``key`` in ``lang``; ``{name}`` placeholders are filled from params."""
-    pair = _ALL.get(key)
-    if pair is None:
+    if key not in words.CATALOGUE:
         return key
-    text = pair[1] if lang == "en" else pair[0]
-    return text.format(**params) if params else text
+    return words.t(lang, key, **params) if params else words.CATALOGUE[key][words.index(lang)]
 
 
 def strings(lang: str, *areas: str) -> dict[str, str]:
     """The tables of ``areas`` (and common) in one language, for a page's script."""
-    index = 1 if lang == "en" else 0
-    return {k: v[index] for area in ("common", *areas) for k, v in AREAS[area].items()}
+    return words.table(lang, "common", *areas)

@@ -172,7 +172,7 @@ async def test_with_the_printer_off_the_page_says_the_receipt_is_queued_and_the_
         await page.click('[data-method="jkopay"]')
         await page.press("#amount", "Enter")  # the whole 500
 
-        await expect(page.locator("#pay-result-text")).to_have_text("已收 街口 NT$500")
+        await expect(page.locator("#pay-result-text")).to_have_text("已收 街口支付 NT$500")
         status = page.locator("#job-status")
         await expect(status).to_contain_text("收據已排入佇列，印表機恢復後會自動列印")
         await expect(status).to_have_class(re.compile(r"\berror\b"))
@@ -215,7 +215,7 @@ async def test_a_double_clicked_or_retried_payment_is_recorded_once(browser, sho
     await page.fill("#amount", "200")
     await page.dblclick("#pay-button")
 
-    await expect(page.locator("#pay-result-text")).to_have_text("已收 刷卡 NT$200")
+    await expect(page.locator("#pay-result-text")).to_have_text("已收 信用卡 NT$200")
     await expect(page.locator("#panel-balance")).to_have_text("NT$300")
     await expect(page.locator("#amount")).to_have_value("300")
     await page.wait_for_timeout(500)  # a second request, had one gone out, would be in by now
@@ -285,7 +285,7 @@ async def test_handover_with_a_balance_is_refused_and_a_cashier_is_told_a_manage
 
     await page.click("#handover-button")
 
-    await expect(page.locator("#handover-msg")).to_contain_text("尚欠 NT$500，不能交貨")
+    await expect(page.locator("#handover-msg")).to_contain_text("待付 NT$500，不能交貨")
     await expect(page.locator("#handover-msg")).to_contain_text("需要店長核准")
     await expect(page.locator("#override")).to_be_hidden()  # a cashier cannot override
     order = await shop.order_of("1333")
@@ -302,7 +302,7 @@ async def test_a_manager_overrides_a_handover_with_a_balance_after_confirming(br
     boss, boss_watch = await counter(browser, shop, who=MANAGER)
     await search(boss, "1333")
     await boss.click("#handover-button")
-    await expect(boss.locator("#handover-msg")).to_contain_text("尚欠 NT$500，不能交貨")
+    await expect(boss.locator("#handover-msg")).to_contain_text("待付 NT$500，不能交貨")
     await boss.click("#override-button")
     await expect(boss.locator("#override-text")).to_contain_text("NT$500")
     await boss.keyboard.press("Escape")  # backs out of the override, the order stays open
@@ -311,7 +311,7 @@ async def test_a_manager_overrides_a_handover_with_a_balance_after_confirming(br
     await boss.click("#handover-button")
     await boss.click("#override-button")
     await boss.click("#override-yes")
-    await expect(boss.locator("#handover-msg")).to_have_text("已交貨（尚欠 NT$500，店長核准）")
+    await expect(boss.locator("#handover-msg")).to_have_text("已交貨（待付 NT$500，店長核准）")
     status, body = await shop.api("GET", "/api/lookup?q=1333")
     assert body["members"][0]["orders"] == []  # handed over: no longer open
     await done(boss, boss_watch)
@@ -327,9 +327,10 @@ async def test_english_is_one_click_away_and_stays(browser, shop):
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.locator("#search-form button[type=submit]")).to_have_text("Search")
     await search(page, "5678")
+    await expect(page.locator(".found")).to_have_text(re.compile(r"^1 buyer, 1 open order$"))
     await expect(page.locator("#due-box")).to_contain_text("Paid in full")
     await expect(page.locator(".order .order-no")).to_have_text(re.compile(r"^Order #\d+$"))
-    await expect(page.locator('[data-method="jkopay"]')).to_have_text("JKOPay")
+    await expect(page.locator('[data-method="jkopay"]')).to_have_text("JKO Pay")
     await expect(page.locator("#handover-button")).to_have_text("Hand over")
     await page.goto(shop.base + "/counter/sale")
     await expect(page.locator("#leftovers-title")).to_have_text("Leftovers")

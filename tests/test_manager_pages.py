@@ -17,7 +17,8 @@ from commerce.ordering import Wanted, reserve
 from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
-from pickup_counter import text_common, text_manager
+from commerce.words import common as text_common
+from commerce.words import manager as text_manager
 from tests.api_helpers import CAMPAIGN, signed_in
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -277,9 +278,10 @@ def test_every_word_the_manager_pages_use_is_in_the_text_table_in_both_languages
     prefixes |= set(re.findall(r"\bt\(`([\w.]+\.)\$\{", script))
     known = text_manager.TEXT | text_common.TEXT
 
-    assert len(used) > 100 and prefixes == {"mgr.status.", "mgr.method.", "mgr.orders.filter."}
+    assert len(used) > 100 and prefixes == {"mgr.status.", "mgr.order.", "mgr.method.", "mgr.orders.filter."}
     assert sorted(used - set(known)) == []
-    for prefix, names in (("mgr.status.", ("open", "closed", "cancelled", "picked_up", "reported", "confirmed", "void")),
+    for prefix, names in (("mgr.status.", ("open", "closed", "cancelled", "reported", "confirmed", "void")),
+                          ("mgr.order.", ("open", "picked_up", "cancelled")),
                           ("mgr.method.", ("cash", "card", "linepay", "jkopay", "transfer")),
                           ("mgr.orders.filter.", ("all", "unpaid", "not_picked_up"))):
         assert [prefix + n for n in names if prefix + n not in known] == []

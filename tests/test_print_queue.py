@@ -406,7 +406,7 @@ async def test_waitlisted_and_cancelled_lines_and_unconfirmed_payments_are_not_o
     assert [(line.label, line.name, line.qty) for line in data.lines] == [("A", "原味大福", 1)]
     assert (data.total, data.balance, [p.method for p in data.payments]) == (120, 20, ["cash"])
     assert not any("草莓" in line or "抹茶" in line or "轉帳" in line for line in lines)
-    assert lines[lines.index("合計 $120") + 1:][:4] == ["現金 $100", "實收 $100", "找零 $0", "尚欠 $20"]
+    assert lines[lines.index("合計 $120") + 1:][:4] == ["現金 $100", "實收 $100", "找零 $0", "待付 $20"]
 
 
 async def test_a_counter_add_on_is_flagged_on_the_receipt(db, now):

@@ -159,7 +159,7 @@ def test_a_receipt_paid_by_transfer_does_not_open_the_drawer():
     assert ops[-1] == Cut()
     assert Drawer() not in ops
     assert Text("轉帳                      $1,000") in ops
-    assert Text("尚欠                        $350", bold=True) in ops
+    assert Text("待付                        $350", bold=True) in ops
 
 
 def test_control_characters_in_buyer_text_are_removed():

@@ -68,7 +68,7 @@ async def _open(command: OpenCampaign, incoming: Incoming, ctx: BotContext) -> l
 
 async def _announce(incoming: Incoming, ctx: BotContext) -> list[dict]:
     """The announcement of the group's campaign, as a reply (free); quotes of it find it."""
-    target = await _target(incoming, ctx, "公告" if ctx.locale != "en" else "announce")
+    target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.announce"))
     if isinstance(target, list):
         return target
     if target.status != "open":
@@ -91,11 +91,11 @@ async def _target(incoming: Incoming, ctx: BotContext, command: str) -> Campaign
                                  campaigns=campaign_list((c.code, c.title) for c in choice.several)))
     if choice.last is not None:
         return choice.last
-    return reply(incoming, t(ctx.locale, "host_no_campaign"))
+    return reply(incoming, t(ctx.locale, "no_open_campaign"))
 
 
 async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
-    target = await _target(incoming, ctx, "結單" if ctx.locale != "en" else "close")
+    target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.close"))
     if isinstance(target, list):
         return target
     if target.status != "open":
@@ -110,7 +110,7 @@ async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
 
 
 async def _orders(incoming: Incoming, ctx: BotContext) -> list[dict]:
-    target = await _target(incoming, ctx, "名單" if ctx.locale != "en" else "orders")
+    target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.orders"))
     if isinstance(target, list):
         return target
     locale = ctx.locale
@@ -125,13 +125,12 @@ async def _orders(incoming: Incoming, ctx: BotContext) -> list[dict]:
         parts = [f"{clean(l['label'], 8)}×{l['qty']}" + (f"({waitlisted})" if l["status"] == "waitlisted" else "")
                  for l in active_lines(view)]
         name = clean((view["member"] or {}).get("display_name", ""))
-        lines.append(f"#{view['number']} {name}：{' '.join(parts)}" if locale != "en"
-                     else f"#{view['number']} {name}: {' '.join(parts)}")
+        lines.append(t(locale, "orders_row", number=view["number"], name=name, lines=" ".join(parts)))
     return texts(lines, locale=locale)
 
 
 async def _pick_list(incoming: Incoming, ctx: BotContext) -> list[dict]:
-    target = await _target(incoming, ctx, "揀貨單" if ctx.locale != "en" else "picklist")
+    target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.picklist"))
     if isinstance(target, list):
         return target
     await outbox.enqueue(

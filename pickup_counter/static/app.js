@@ -9,7 +9,9 @@ const PO = (() => {
 
   function t(key, params) {
     let text = strings[key] ?? key;
-    for (const [k, v] of Object.entries(params || {})) text = text.split(`{${k}}`).join(String(v));
+    // {n} is the value; {n:one|other} the English noun for it (commerce/words/__init__.py)
+    text = text.replace(/\{(\w+)(?::([^|}]*)\|([^}]*))?\}/g, (all, k, one, other) =>
+      !params || !(k in params) ? all : one === undefined ? String(params[k]) : Number(params[k]) === 1 ? one : other);
     return text;
   }
 

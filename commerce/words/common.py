@@ -8,7 +8,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.reports": ("日報表", "Daily report"),
     "nav.replies": ("未送達回覆", "Undelivered replies"),
     "nav.logout": ("登出", "Sign out"),
-    "nav.pushes": ("本月推播 {n} 則", "{n} pushes this month"),
+    "nav.pushes": ("本月推播 {n} 則", "{n} {n:push|pushes} this month"),
     "nav.pushes_title": ("本月 LINE 訊息：本店計算的計費則數，與 LINE 自己的計數／額度",
                          "LINE messages this month: billed as we count them, beside LINE's own count and quota"),
     "nav.billed": ("本月計費 {n} 則", "{n} billed this month"),

@@ -1,18 +1,13 @@
-"""Words of the manager pages: ``key: (zh-TW, en)``."""
+"""Words of the manager pages: ``key: (zh-TW, en)``; shared words from the glossary."""
+from commerce.words.glossary import TEXT as G
+
 TEXT: dict[str, tuple[str, str]] = {
     # states and methods
-    "mgr.status.open": ("進行中", "Open"),
-    "mgr.status.closed": ("已結單", "Closed"),
-    "mgr.status.cancelled": ("已取消", "Cancelled"),
-    "mgr.status.picked_up": ("已取貨", "Picked up"),
-    "mgr.status.reported": ("待確認", "Reported"),
-    "mgr.status.confirmed": ("已確認", "Confirmed"),
-    "mgr.status.void": ("已作廢", "Void"),
-    "mgr.method.cash": ("現金", "Cash"),
-    "mgr.method.card": ("刷卡", "Card"),
-    "mgr.method.linepay": ("LINE Pay", "LINE Pay"),
-    "mgr.method.jkopay": ("街口支付", "JKOPay"),
-    "mgr.method.transfer": ("轉帳", "Transfer"),
+    # a badge names a campaign's state, an order's (mgr.order.*) or a reported transfer's
+    **{f"mgr.status.{s}": G[f"campaign.{s}"] for s in ("open", "closed", "cancelled")},
+    **{f"mgr.status.{s}": G[f"transfer.{s}"] for s in ("reported", "confirmed", "void")},
+    **{f"mgr.order.{s}": G[f"order.{s}"] for s in ("open", "picked_up", "cancelled")},
+    **{f"mgr.method.{m}": G[f"method.{m}"] for m in ("cash", "card", "linepay", "jkopay", "transfer")},
     "mgr.buyer.walk_in": ("現場客", "Walk-in"),
     # campaigns
     "mgr.campaigns.title": ("團購活動", "Campaigns"),
@@ -37,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.item.barcode": ("條碼", "Barcode"),
     "mgr.item.sold": ("已售", "Sold"),
     "mgr.item.left": ("剩餘", "Left"),
-    "mgr.item.waitlisted": ("候補", "Waitlisted"),
+    "mgr.item.waitlisted": G["line.waitlisted"],
     "mgr.item.waitlisted_n": ("候補 {n}", "{n} waitlisted"),
     # close and edit
     "mgr.close.open": ("立即結單", "Close now"),
@@ -72,7 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.new.title": ("＋ 開新團", "+ New campaign"),
     "mgr.new.name": ("團購名稱", "Title"),
     "mgr.new.groups": ("公告到哪些 LINE 群組", "Announce in these LINE groups"),
-    "mgr.new.members": ("{n} 位成員", "{n} members"),
+    "mgr.new.members": ("{n} 位成員", "{n} {n:member|members}"),
     "mgr.new.no_groups": ("還沒有已知的群組（把官方帳號加入群組後就會出現）", "No known groups yet (they appear once the bot joins one)"),
     "mgr.new.other_groups": ("其他群組 ID", "Other group ids"),
     "mgr.new.other_groups_hint": ("以逗號或空白分隔，例如 C1234…", "Separate with commas or spaces, e.g. C1234…"),
@@ -89,19 +84,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.orders.filter": ("篩選訂單", "Filter orders"),
     "mgr.orders.filter.all": ("全部", "All"),
     "mgr.orders.filter.unpaid": ("未付清", "Unpaid"),
-    "mgr.orders.filter.not_picked_up": ("未取貨", "Not picked up"),
+    "mgr.orders.filter.not_picked_up": G["order.open"],
     "mgr.orders.number": ("訂單編號", "Order"),
     "mgr.orders.buyer": ("買家", "Buyer"),
     "mgr.orders.phone": ("電話", "Phone"),
     "mgr.orders.lines": ("品項", "Lines"),
-    "mgr.orders.total": ("金額", "Total"),
-    "mgr.orders.paid": ("已付", "Paid"),
-    "mgr.orders.balance": ("待付", "Balance"),
+    "mgr.orders.total": G["money.total"],
+    "mgr.orders.paid": G["money.paid"],
+    "mgr.orders.balance": G["money.balance_due"],
     "mgr.orders.status": ("狀態", "Status"),
-    "mgr.orders.reported": ("回報匯款 NT${amount} 待確認", "NT${amount} reported, unconfirmed"),
-    "mgr.orders.count": ("共 {n} 筆", "{n} orders"),
+    "mgr.orders.reported": ("回報轉帳 NT${amount} 待確認", "Transfer of NT${amount} to confirm"),
+    "mgr.orders.count": ("共 {n} 筆", "{n} {n:order|orders}"),
     "mgr.orders.none": ("沒有符合的訂單", "No orders here"),
-    "mgr.line.waitlisted": ("候補", "waitlisted"),
+    "mgr.line.waitlisted": G["line.waitlisted"],
     # pick list
     "mgr.pick.title": ("揀貨單", "Pick list"),
     "mgr.pick.csv": ("下載 CSV", "Download CSV"),
@@ -142,7 +137,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.import.title": ("匯入銀行對帳單", "Import a bank statement"),
     "mgr.import.hint": ("網銀匯出的 CSV（Big5 或 UTF-8、民國或西元日期皆可）。依帳號後五碼和金額，比對前後 {days} 天內的回報。",
                         "Your bank's CSV export (Big5 or UTF-8, ROC or Western dates). Rows match reports by the "
-                        "last five digits and the amount, within {days} days."),
+                        "last five digits and the amount, within {days} {days:day|days}."),
     "mgr.import.file": ("對帳單檔案", "Statement file"),
     "mgr.import.submit": ("匯入並比對", "Import and match"),
     "mgr.import.choose": ("請先選擇對帳單檔案", "Choose the statement file first"),
@@ -157,8 +152,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.import.unmatched": ("查無回報", "Unmatched"),
     "mgr.import.unmatched_hint": ("這些入帳沒有對應的買家回報。", "No buyer reported these credits."),
     "mgr.import.duplicates": ("{n} 筆先前已匯入過，不會重複入帳（還沒對到的已重新比對）",
-                              "{n} rows were imported before and are not counted twice (those still unmatched "
-                              "were tried again)"),
+                              "{n} {n:row was|rows were} imported before and {n:is|are} not counted twice (those still "
+                              "unmatched were tried again)"),
     "mgr.import.date": ("入帳日", "Date"),
     "mgr.import.memo": ("摘要／備註", "Memo"),
     "mgr.import.report": ("對到的回報", "Matched report"),
@@ -178,7 +173,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.report.chart_title": ("{day} 各付款方式收款", "Takings by method on {day}"),
     "mgr.report.method": ("付款方式", "Method"),
     "mgr.report.amount": ("金額", "Amount"),
-    "mgr.report.total": ("合計", "Total"),
+    "mgr.report.total": G["money.total"],
     "mgr.report.no_takings": ("這天沒有收款", "No takings this day"),
     "mgr.report.by_item": ("各商品訂購", "Ordered by item"),
     "mgr.report.by_item_hint": ("這天新保留的數量和金額（不含候補、已取消）", "Reserved this day (not waitlisted or cancelled)"),
@@ -205,7 +200,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.push.pushes_held": ("推播保留通知給團主", "Held-pushes notice to the host"),
     # held pushes
     "mgr.pushes.title": ("保留的推播", "Held pushes"),
-    "mgr.pushes.month": ("本月已計費 {billed} 則（{pushes} 次推播）", "{billed} billed this month ({pushes} pushes)"),
+    "mgr.pushes.month": ("本月已計費 {billed} 則（{pushes} 次推播）", "{billed} billed this month ({pushes} {pushes:push|pushes})"),
     "mgr.pushes.budget": ("預算 {n}", "budget {n}"),
     "mgr.pushes.limit_reached": ("LINE 回覆本月訊息額度已用完：推播無法送出，直到升級方案或下個月。",
                                  "LINE says this month's message quota is used up: no push goes out until the plan is raised or the month turns."),
@@ -219,8 +214,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "mgr.pushes.drop": ("不送", "Drop"),
     "mgr.pushes.sent": ("已排入發送", "Queued to send"),
     "mgr.pushes.dropped": ("已取消", "Dropped"),
-    "mgr.new.announce_cost": ("公告推播約計費 {n} 則（群組人數合計）", "The announcement push costs about {n} billed messages (the groups' members)"),
-    "mgr.new.announce_cost_unknown": ("有群組的人數還不知道：計費至少 {n} 則", "Some groups' sizes are not known yet: at least {n} billed messages"),
+    "mgr.new.announce_cost": ("公告推播約計費 {n} 則（群組人數合計）", "The announcement push costs about {n} billed {n:message|messages} (the groups' members)"),
+    "mgr.new.announce_cost_unknown": ("有群組的人數還不知道：計費至少 {n} 則", "Some groups' sizes are not known yet: at least {n} billed {n:message|messages}"),
     "mgr.new.announce_free": ("不勾選的話，請團主在群組輸入「公告」，機器人會用回覆公告（免費）。",
                               "Unticked, the host types “公告” (announce) in the group and the bot announces by reply, for free."),
 }

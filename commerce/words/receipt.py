@@ -1,0 +1,29 @@
+"""Receipt labels (devices.receipt): ``key: (zh-TW, en)``; shared words from the glossary.
+
+Labels avoid East Asian "ambiguous width" characters (×, ・, full-width brackets): a Big5
+printer prints those two columns wide while most fonts draw them one column wide, which
+would break column alignment.
+"""
+from commerce.words.glossary import METHODS
+from commerce.words.glossary import TEXT as G
+
+TEXT: dict[str, tuple[str, str]] = {
+    "receipt.order_no": ("訂單編號", "Order"),
+    "receipt.campaign": ("活動", "Campaign"),
+    "receipt.printed_at": ("列印時間", "Printed"),
+    "receipt.staff": ("經手人", "Staff"),
+    "receipt.col_item": ("品名", "Item"),
+    "receipt.col_qty": ("數量", "Qty"),
+    "receipt.col_unit": ("單價", "Unit"),
+    "receipt.col_amount": ("小計", "Amount"),
+    "receipt.addon": ("(加購)", "(add-on)"),
+    "receipt.total": G["money.total"],
+    "receipt.tendered": G["money.tendered"],
+    "receipt.change": G["money.change"],
+    "receipt.balance_due": G["money.balance_due"],
+    "receipt.overpaid": ("溢收", "Overpaid"),
+    "receipt.paid_in_full": G["money.paid_in_full"],
+    "receipt.pickup_hint": ("取貨時請出示此 QR 碼", "Show this QR code at pickup"),
+    "receipt.thanks": ("謝謝惠顧", "Thank you!"),
+    **{f"receipt.method.{m}": G[f"method.{m}"] for m in METHODS},
+}
