@@ -86,34 +86,27 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
     """Create a campaign with its items and groups; queue its announcement to each group
     when ``spec.announce``. Raises InvalidInput; writes nothing then."""
     validate(spec, now)
-    host = await upsert_member(spec.host_line_user_id) if spec.host_line_user_id else None
-    groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
-    for attempt in range(8):
-        try:
-            async with in_transaction():
-                campaign = await Campaign.create(
-                    code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
-                    title=spec.title.strip(),
-                    closes_at=spec.closes_at.astimezone(timezone.utc),
-                    pickup_from=spec.pickup_from,
-                    pickup_until=spec.pickup_until,
-                    pickup_place=spec.pickup_place or "",
-                    host=host,
-                )
+    async with in_transaction():  # all of it or nothing: no campaign without its items
+        host = await upsert_member(spec.host_line_user_id) if spec.host_line_user_id else None
+        groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
+        for attempt in range(8):
+            try:
+                async with in_transaction():  # a savepoint: a taken code is drawn again
+                    campaign = await Campaign.create(
+                        code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
+                        title=spec.title.strip(), closes_at=spec.closes_at.astimezone(timezone.utc),
+                        pickup_from=spec.pickup_from, pickup_until=spec.pickup_until,
+                        pickup_place=spec.pickup_place or "", host=host,
+                    )
                 break
-        except IntegrityError:  # the random code is taken: draw again
-            if attempt == 7:
-                raise
-    async with in_transaction():
-        await Item.bulk_create(
-            [
-                Item(
-                    campaign=campaign, label=s.label.upper(), name=s.name.strip(), price=s.price,
-                    cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode or None, position=i,
-                )
-                for i, s in enumerate(spec.items)
-            ]
-        )
+            except IntegrityError:
+                if attempt == 7:
+                    raise
+        await Item.bulk_create([
+            Item(campaign=campaign, label=s.label.upper(), name=s.name.strip(), price=s.price,
+                 cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode or None, position=i)
+            for i, s in enumerate(spec.items)
+        ])
         for group in groups:
             await CampaignGroup.create(campaign=campaign, group=group)
         if spec.announce:
