@@ -17,6 +17,7 @@ from commerce import outbox, stock
 from commerce.db import execute, fetch
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
 from commerce.models import Order
+from commerce.rules import takes_orders
 
 MAX_QTY = 99
 ACTIVE = ("reserved", "waitlisted")
@@ -146,10 +147,7 @@ async def _refuse_if_closed(conn, campaign_id: int, now: datetime) -> None:
     rows = await fetch(conn, "SELECT status, closes_at FROM campaigns WHERE id = ?", campaign_id)
     if not rows:
         raise NotFound("no such campaign", field="campaign_id")
-    closes_at = rows[0]["closes_at"]
-    if isinstance(closes_at, str):  # SQLite hands raw SQL results back as text
-        closes_at = datetime.fromisoformat(closes_at)
-    if rows[0]["status"] != "open" or closes_at <= now:
+    if not takes_orders(rows[0]["status"], rows[0]["closes_at"], now):
         raise CampaignClosed("this group buy is closed", campaign_id=campaign_id)
 
 

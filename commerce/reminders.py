@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from commerce import outbox
@@ -41,6 +42,7 @@ from commerce.models import Campaign, CampaignGroup, Member, Notification, Order
 from commerce.orders import order_views
 from commerce.outbox import Message
 from commerce.reconciliation import host_line_ids, host_reports, unfinished_campaigns
+from commerce.rules import open_at
 
 CLOSING_SOON = timedelta(hours=1)
 # How long after its stamp a chat message may still be on its way to the webhook (LINE sends
@@ -94,7 +96,7 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
     # A "+1" stamped before the deadline books even when applied after it: wait until such
     # messages can no longer be in flight, and until every one that arrived is applied.
-    due = await (Campaign.filter(status="open", closes_at__lte=now - in_flight).order_by("closes_at", "id")
+    due = await (Campaign.filter(Q(status="open"), ~open_at(now - in_flight)).order_by("closes_at", "id")
                  .values_list("id", "closes_at"))
     closed: list[int] = []
     pushes: list[Message] = []
@@ -149,7 +151,7 @@ async def closing_soon(now: datetime, *, lead: timedelta = CLOSING_SOON) -> list
     """A "closing soon" push to each group of a campaign that closes within ``lead``.
     Campaigns opened with less than ``lead`` to go get none: their announcement says when."""
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
-    campaigns = await Campaign.filter(status="open", closes_at__gt=now, closes_at__lte=now + lead)
+    campaigns = await Campaign.filter(open_at(now), closes_at__lte=now + lead)
     messages = [
         Message(recipient_kind="group", recipient=g, template="closing_soon_group",
                 params={"campaign_id": c.id}, campaign_id=c.id, dedupe_key=f"closing:{c.id}:{g}")
