@@ -7,7 +7,8 @@ FOR UPDATE, a campaign cancel's FOR UPDATE in id order), then item rows, then li
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from tortoise.transactions import in_transaction
 from commerce import outbox, stock
 from commerce.db import execute, fetch
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
-from commerce.models import Order
+from commerce.models import Order, OrderLine
 from commerce.rules import takes_orders
 
 MAX_QTY = 99
@@ -348,3 +349,52 @@ async def waitlist_position(line_id: int) -> int | None:
         line_id,
     )
     return int(rows[0]["n"]) or None
+
+
+# --- a buyer's message, edited or unsent --------------------------------------------------
+
+async def lines_of_message(message_id: str | None, line_user_id: str | None) -> list[OrderLine]:
+    """The active lines the buyer's message booked (with their items), oldest first."""
+    if not message_id or not line_user_id:
+        return []
+    return await OrderLine.filter(source_message_id=message_id, status__in=ACTIVE,
+                                  order__member__line_user_id=line_user_id).prefetch_related("item").order_by("id")
+
+
+async def amend(lines: Sequence[OrderLine], wanted: Mapping[str, int], notes: Mapping[str, str], *,
+                message_id: str, now: datetime, actor: str = "") -> None:
+    """Make the lines one message booked (``lines``, of one order) hold ``wanted`` units per
+    label instead: a label's surplus is cancelled like ``cancel`` does (waitlisted units first,
+    then the newest), a shortfall is reserved under the message (with ``notes[label]``), a
+    label not wanted goes. All of it or none (one transaction); raises as ``cancel`` with
+    ``require_open`` and as ``reserve`` do."""
+    by_label: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_label[line.item.label.upper()].append(line)
+    held = {label: sum(line.qty for line in group) for label, group in by_label.items()}
+    order_id = lines[0].order_id
+    async with in_transaction():
+        for label, group in by_label.items():
+            surplus = held[label] - wanted.get(label, 0)
+            for line in sorted(group, key=lambda l: (l.status != "waitlisted", -l.id)):
+                if surplus <= 0:
+                    break
+                take = min(surplus, line.qty)
+                await cancel(order_id=order_id, line_id=line.id, qty=take, now=now, actor=actor, require_open=True)
+                surplus -= take
+        extra = [Wanted(label, qty - held.get(label, 0), notes.get(label, ""))
+                 for label, qty in wanted.items() if qty > held.get(label, 0)]
+        if extra:
+            await reserve(campaign_id=lines[0].item.campaign_id, member_id=(await Order.get(id=order_id)).member_id,
+                          wanted=extra, now=now, source="chat", source_message_id=message_id, actor=actor)
+
+
+async def cancel_lines(lines: Sequence[OrderLine], *, now: datetime, actor: str = "") -> None:
+    """Cancel ``lines`` (an unsent message's) while their campaign takes changes; a line
+    cancelled meanwhile is skipped. All or none; raises CampaignClosed after the deadline."""
+    async with in_transaction():
+        for line in lines:
+            try:
+                await cancel(order_id=line.order_id, line_id=line.id, now=now, actor=actor, require_open=True)
+            except NotFound:
+                continue
