@@ -20,6 +20,7 @@ from commerce import outbox
 from commerce.campaigns import CampaignSpec, ItemSpec, campaign_detail, close_campaign, open_campaign
 from commerce.errors import DomainError, InvalidInput
 from commerce.orders import campaign_orders
+from commerce.rules import takes_orders
 
 if TYPE_CHECKING:  # annotations only: the queries are commerce's
     from commerce.models import Campaign
@@ -77,7 +78,7 @@ async def _announce(incoming: Incoming, ctx: BotContext) -> list[dict]:
     target = await _target(incoming, ctx, "公告" if ctx.locale != "en" else "announce")
     if isinstance(target, list):
         return target
-    if target.status != "open":
+    if not takes_orders(target.status, target.closes_at, ctx.now):  # no announcing what takes no "+1"
         return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
     messages = render_notification("campaign_announcement", {"campaign_id": target.id}, ctx.locale,
                                    campaign=await campaign_detail(target.id), tz=ctx.tz)
