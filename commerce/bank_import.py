@@ -294,10 +294,7 @@ def match(lines: Sequence[StatementLine], reports: Sequence[Transfer]) -> list[O
     """One outcome per line. Matched: the line has exactly one candidate report (one it
     ``shows``) and that report has no other candidate line. Several either way: ambiguous.
     None: unmatched."""
-    by_key: dict[tuple[str, int], list[Transfer]] = defaultdict(list)
-    for r in reports:
-        by_key[(r.last5, r.amount)].append(r)
-    per_line = [tuple(r for r in by_key.get((l.last5, l.amount), ()) if shows(l, r)) for l in lines]
+    per_line = [tuple(r for r in reports if shows(l, r)) for l in lines]
     lines_per_report = Counter(r.id for cands in per_line for r in cands)
     outcomes = []
     for cands in per_line:

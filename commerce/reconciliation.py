@@ -58,26 +58,18 @@ def match_transfers(transfers: Iterable[Transfer], lines: Iterable[StatementLine
     """Transfer id → the bank line id that shows it, for every transfer found.
 
     A line already tied to a payment shows that payment only. The free lines are matched
-    one to one, as many transfers as possible (a maximum matching per last5 and amount, so a
-    greedy choice never leaves a transfer unmatched that another assignment would find);
+    one to one, as many transfers as possible (a maximum matching, so a greedy choice never
+    leaves a transfer unmatched that another assignment would find);
     among equal candidates the line closest in date, then the lowest id, is tried first.
     """
-    transfers = list(transfers)
-    by_id = {t.id: t for t in transfers}
+    transfers, lines = list(transfers), list(lines)
+    ids = {t.id for t in transfers}
     matched: dict[int, int] = {}
-    free: dict[tuple[str, int], list[StatementLine]] = defaultdict(list)
     for line in lines:
-        if line.payment_id is None:
-            free[(line.last5, line.amount)].append(line)
-        elif line.payment_id in by_id and line.payment_id not in matched:
+        if line.payment_id in ids and line.payment_id not in matched:
             matched[line.payment_id] = line.id
-    pending: dict[tuple[str, int], list[Transfer]] = defaultdict(list)
-    for transfer in sorted(transfers, key=lambda t: (t.reported_on, t.id)):
-        if transfer.id not in matched:
-            pending[(transfer.last5, transfer.amount)].append(transfer)
-    for key, group in pending.items():
-        matched.update(_maximum_matching(group, free.get(key, [])))
-    return matched
+    pending = [t for t in sorted(transfers, key=lambda t: (t.reported_on, t.id)) if t.id not in matched]
+    return matched | _maximum_matching(pending, [line for line in lines if line.payment_id is None])
 
 
 def _maximum_matching(transfers: list[Transfer], lines: list[StatementLine]) -> dict[int, int]:
