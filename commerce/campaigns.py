@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
@@ -74,12 +75,16 @@ def validate(spec: CampaignSpec, now: datetime) -> None:
         _whole(item.price, f"{where}.price", minimum=0)
         _whole(item.stock, f"{where}.stock", minimum=0, optional=True)
         _whole(item.limit_per_buyer, f"{where}.limit_per_buyer", minimum=1, optional=True)
-    if not isinstance(spec.closes_at, datetime) or spec.closes_at.tzinfo is None:
-        raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
-    if spec.closes_at <= now:
-        raise InvalidInput("closes_at is in the past", field="closes_at")
+    _check_deadline(spec.closes_at, now)
     if spec.pickup_from and spec.pickup_until and spec.pickup_until < spec.pickup_from:
         raise InvalidInput("pickup_until is before pickup_from", field="pickup_until")
+
+
+def _check_deadline(closes_at: Any, now: datetime) -> None:
+    if not isinstance(closes_at, datetime) or closes_at.tzinfo is None:
+        raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
+    if closes_at <= now:
+        raise InvalidInput("closes_at is in the past", field="closes_at")
 
 
 async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
@@ -107,23 +112,12 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
                  cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode or None, position=i)
             for i, s in enumerate(spec.items)
         ])
-        for group in groups:
-            await CampaignGroup.create(campaign=campaign, group=group)
+        await CampaignGroup.bulk_create([CampaignGroup(campaign=campaign, group=g) for g in groups])
         if spec.announce:
-            await outbox.enqueue(
-                *[
-                    outbox.Message(
-                        recipient_kind="group",
-                        recipient=g.line_group_id,
-                        template="campaign_announcement",
-                        params={"campaign_id": campaign.id},
-                        campaign_id=campaign.id,
-                        dedupe_key=f"announce:{campaign.id}:{g.line_group_id}",
-                    )
-                    for g in groups
-                ],
-                now=now,
-            )
+            await outbox.enqueue(*[outbox.Message(
+                recipient_kind="group", recipient=g.line_group_id, template="campaign_announcement",
+                params={"campaign_id": campaign.id}, campaign_id=campaign.id,
+                dedupe_key=f"announce:{campaign.id}:{g.line_group_id}") for g in groups], now=now)
     return campaign
 
 
@@ -174,10 +168,7 @@ async def edit_campaign(campaign_id: int, *, closes_at: datetime | None = None, 
     if closes_at is None and pickup_from is None and pickup_until is None and pickup_place is None:
         raise InvalidInput("send closes_at, pickup_from, pickup_until or pickup_place", field="body")
     if closes_at is not None:
-        if not isinstance(closes_at, datetime) or closes_at.tzinfo is None:
-            raise InvalidInput("closes_at needs a date, time and zone", field="closes_at")
-        if closes_at <= now:
-            raise InvalidInput("closes_at is in the past", field="closes_at")
+        _check_deadline(closes_at, now)
     for name, value in (("pickup_from", pickup_from), ("pickup_until", pickup_until)):
         if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
             raise InvalidInput(f"{name} is a date", field=name)
@@ -252,7 +243,7 @@ async def campaign_detail(campaign_id: int) -> dict[str, Any]:
     waiting = {
         row["item_id"]: row["n"]
         for row in await fetch(
-            _conn(),
+            connections.get("default"),
             "SELECT l.item_id, SUM(l.qty) AS n FROM order_lines l JOIN items i ON i.id = l.item_id"
             " WHERE i.campaign_id = ? AND l.status = 'waitlisted' GROUP BY l.item_id",
             campaign_id,
@@ -344,9 +335,3 @@ async def known_groups() -> list[dict[str, Any]]:
         {"line_group_id": g.line_group_id, "name": g.name, "member_count": g.member_count}
         for g in await LineGroup.all().order_by("name", "id")
     ]
-
-
-def _conn():
-    from tortoise import connections
-
-    return connections.get("default")
