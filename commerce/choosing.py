@@ -1,21 +1,16 @@
-"""Which campaign a buyer's message in a group means (DESIGN.md, Chat grammar), and the reads
-the conversations make around it. Reads only.
-
-`choose_campaign` is the rule: the campaign whose announcement (or whose "+1") the message
-quotes, else the group's only campaign taking orders, else the one of those whose items the
-order names. `batch_choice` is the same rule for a run of plain "+1"s read in one query.
-"""
+"""Which campaign a buyer's message in a group means (DESIGN.md, Chat grammar:
+`choose_campaign`; `batch_choice` for a run of plain "+1"s), and the reads the conversations
+make around it. Reads only."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from commerce.db import fetch
 from commerce.models import Campaign, CampaignGroup, Item, OrderLine
+from commerce.ordering import ACTIVE
 from commerce.rules import open_at, takes_orders
-
-CLOSING_SOON = timedelta(hours=1)  # a confirmation then says when the campaign closes
 
 
 @dataclass(frozen=True)
@@ -29,14 +24,10 @@ class Choice:
     last: Campaign | None = None
 
 
-def closes_soon(campaign: Campaign, now: datetime) -> bool:
-    return takes_orders(campaign.status, campaign.closes_at, now) and campaign.closes_at - now <= CLOSING_SOON
-
-
 async def choose_campaign(group_id: str, quoted_message_id: str | None, now: datetime, *,
                           fits: Callable[[list[Item]], bool] | None = None) -> Choice:
-    """The quoted campaign, else the group's only one taking orders at ``now``, else (when
-    several do) the only one whose items ``fits`` accepts."""
+    """The quoted campaign (its announcement, or a "+1" of it), else the group's only one
+    taking orders at ``now``, else (when several do) the only one whose items ``fits`` takes."""
     quoted = await quoted_campaign(group_id, quoted_message_id)
     if quoted is not None:
         return Choice(campaign=quoted)
@@ -95,7 +86,7 @@ async def campaigns_by_id(ids: Sequence[int]) -> list[Campaign]:
 
 async def campaigns_holding(campaigns: Sequence[Campaign], user_id: str | None, label: str | None) -> list[Campaign]:
     """Those of ``campaigns`` in which the buyer holds a line (of ``label``, when given)."""
-    lines = OrderLine.filter(order__campaign_id__in=[c.id for c in campaigns], status__in=("reserved", "waitlisted"),
+    lines = OrderLine.filter(order__campaign_id__in=[c.id for c in campaigns], status__in=ACTIVE,
                              order__member__line_user_id=user_id or "")
     if label is not None:
         lines = lines.filter(item__label=label)
@@ -107,16 +98,16 @@ async def items_of(campaign_id: int) -> list[Item]:
     return await Item.filter(campaign_id=campaign_id).order_by("position", "id")
 
 
-async def with_items(campaign_ids: Iterable[int]) -> dict[int, tuple[Campaign, list[Item]]]:
-    """Each campaign with its items, in two queries."""
-    ids = list(campaign_ids)
-    found = {c.id: (c, []) for c in await Campaign.filter(id__in=ids)}
-    for item in await Item.filter(campaign_id__in=ids).order_by("position", "id"):
-        found[item.campaign_id][1].append(item)
-    return found
+async def with_items(campaign_ids: Iterable[int]) -> tuple[dict[int, Campaign], dict[int, list[Item]]]:
+    """The campaigns by id, and their items, in two queries."""
+    campaigns = {c.id: c for c in await Campaign.filter(id__in=list(campaign_ids))}
+    items: dict[int, list[Item]] = {c: [] for c in campaigns}
+    for item in await Item.filter(campaign_id__in=list(campaigns)).order_by("position", "id"):
+        items[item.campaign_id].append(item)
+    return campaigns, items
 
 
-# --- a run of "+1"s, in the caller's transaction ------------------------------------------
+# --- a run of "+1"s ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Ask:
@@ -126,28 +117,18 @@ class Ask:
     at: datetime  # the message's stamp
 
 
-async def batch_choice(conn, asks: Sequence[Ask]) -> dict[int, int]:
+async def batch_choice(asks: Sequence[Ask]) -> dict[int, int]:
     """The campaign id of each ask (by its key), by ``choose_campaign``'s rule without its last
     step: the quoted announcement's, else the group's only campaign taking orders at the ask's
     stamp. Asks with neither are left out; a quote that is not an announcement is too."""
-    groups = list(dict.fromkeys(a.group_id for a in asks))
-    if not groups:
-        return {}
-    candidates: dict[str, list] = {g: [] for g in groups}
-    for r in await fetch(
-            conn, "SELECT c.id, c.status, c.closes_at, g.line_group_id FROM campaigns c"
-            " JOIN campaign_groups cg ON cg.campaign_id = c.id JOIN line_groups g ON g.id = cg.group_id"
-            f" WHERE c.status = 'open' AND g.line_group_id IN ({', '.join('?' * len(groups))}) ORDER BY c.id",
-            *groups):
-        candidates[r["line_group_id"]].append(r)
-    quoted = list({a.quoted_message_id for a in asks if a.quoted_message_id})
-    announced: dict[tuple[str, str], int] = {}
-    if quoted:
-        for r in await fetch(
-                conn, "SELECT cg.campaign_id, cg.announce_message_id, g.line_group_id FROM campaign_groups cg"
-                " JOIN line_groups g ON g.id = cg.group_id"
-                f" WHERE cg.announce_message_id IN ({', '.join('?' * len(quoted))})", *quoted):
-            announced[(r["line_group_id"], r["announce_message_id"])] = r["campaign_id"]
+    groups = {a.group_id for a in asks}
+    candidates = defaultdict(list)
+    for r in await Campaign.filter(status="open", groups__group__line_group_id__in=groups).order_by("id").values(
+            "id", "status", "closes_at", group="groups__group__line_group_id"):
+        candidates[r["group"]].append(r)
+    announced = {(r["group"], r["announce_message_id"]): r["campaign_id"] for r in await CampaignGroup.filter(
+        announce_message_id__in={a.quoted_message_id for a in asks if a.quoted_message_id}).values(
+        "campaign_id", "announce_message_id", group="group__line_group_id")}
     choice = {}
     for a in asks:
         if a.quoted_message_id:
@@ -160,10 +141,7 @@ async def batch_choice(conn, asks: Sequence[Ask]) -> dict[int, int]:
     return choice
 
 
-async def groups_owed_close_notice(conn, group_ids: Sequence[str]) -> set[str]:
+async def groups_owed_close_notice(group_ids: Iterable[str]) -> set[str]:
     """Those of ``group_ids`` owed a "closed" notice by the reply to their next message."""
-    if not group_ids:
-        return set()
-    return {r["line_group_id"] for r in await fetch(
-        conn, "SELECT g.line_group_id FROM campaign_groups cg JOIN line_groups g ON g.id = cg.group_id"
-        f" WHERE cg.close_notice = 'due' AND g.line_group_id IN ({', '.join('?' * len(group_ids))})", *group_ids)}
+    return set(await CampaignGroup.filter(close_notice="due", group__line_group_id__in=list(group_ids))
+               .values_list("group__line_group_id", flat=True))

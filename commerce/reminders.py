@@ -31,7 +31,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from commerce import outbox
@@ -42,9 +41,8 @@ from commerce.models import Campaign, CampaignGroup, Member, Notification, Order
 from commerce.orders import order_views
 from commerce.outbox import Message
 from commerce.reconciliation import host_line_ids, host_reports, unfinished_campaigns
-from commerce.rules import open_at
+from commerce.rules import CLOSING_SOON, open_at
 
-CLOSING_SOON = timedelta(hours=1)
 # How long after its stamp a chat message may still be on its way to the webhook (LINE sends
 # concurrently; the applier holds each event ~0.25 s to put them in stamp order).
 IN_FLIGHT = timedelta(seconds=0.5)
@@ -96,7 +94,7 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
     # A "+1" stamped before the deadline books even when applied after it: wait until such
     # messages can no longer be in flight, and until every one that arrived is applied.
-    due = await (Campaign.filter(Q(status="open"), ~open_at(now - in_flight)).order_by("closes_at", "id")
+    due = await (Campaign.filter(~open_at(now - in_flight), status="open").order_by("closes_at", "id")
                  .values_list("id", "closes_at"))
     closed: list[int] = []
     pushes: list[Message] = []

@@ -1,19 +1,16 @@
-"""When a campaign takes orders: the rule every path decides it by, written once.
-
-A campaign takes orders at a moment (a "+1"'s LINE stamp, or now) while its status is "open"
-and the moment is before ``closes_at``: at or after the deadline it takes none, even before
-the close job marks it closed. The rule comes in the three shapes its callers need: a test of
-a row already read, a filter for a query, and SQL for the conditional stock update that must
-decide it in the same statement as the claim.
+"""When a campaign takes orders, written once: while its status is "open" and the moment (a
+"+1"'s LINE stamp, or now) is before ``closes_at`` — at the deadline it takes none, even before
+the close job marks it closed. In three shapes: a test of a row already read, a query filter,
+and SQL for the stock claim that must decide it in the same statement.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
-# ``c`` is the campaigns row; the one parameter is the moment.
-OPEN_SQL = "c.status = 'open' AND c.closes_at > ?"
+OPEN_SQL = "c.status = 'open' AND c.closes_at > ?"  # c: the campaigns row; ?: the moment
+CLOSING_SOON = timedelta(hours=1)  # a confirmation then says when it closes; groups may be told
 
 
 def takes_orders(status: str, closes_at: datetime | str, at: datetime) -> bool:
@@ -23,5 +20,8 @@ def takes_orders(status: str, closes_at: datetime | str, at: datetime) -> bool:
 
 
 def open_at(at: datetime) -> Q:
-    """The campaigns that take orders at ``at``, as a filter."""
     return Q(status="open", closes_at__gt=at)
+
+
+def closes_soon(status: str, closes_at: datetime, at: datetime) -> bool:
+    return takes_orders(status, closes_at, at) and closes_at - at <= CLOSING_SOON

@@ -26,9 +26,9 @@ async def _held():
 async def test_an_amendment_cuts_one_label_drops_another_and_adds_a_third_under_the_message(db, now):
     campaign, buyer = await _booked(now)
     await Item.create(campaign_id=campaign.id, label="C", name="紅豆", price=100, position=3)
+    wanted = [Wanted("A", 1), Wanted("C", 1, "大份"), Wanted("C", 1, "小份")]
 
-    await amend(await lines_of_message("m1", buyer.line_user_id), {"A": 1, "C": 2}, {"C": "大份"},
-                message_id="m1", now=now + timedelta(minutes=1))
+    await amend(await lines_of_message("m1", buyer.line_user_id), wanted, message_id="m1", now=now + timedelta(minutes=1))
 
     assert await _held() == [("A", 1, "reserved"), ("B", 1, "cancelled"), ("C", 2, "reserved")]
     assert [(l.qty, l.note) for l in await lines_of_message("m1", buyer.line_user_id)] == [(1, ""), (2, "大份")]
@@ -39,7 +39,7 @@ async def test_an_amendment_over_a_limit_changes_nothing_not_even_the_cut_that_c
     _, buyer = await _booked(now)
 
     with pytest.raises(OverLimit):
-        await amend(await lines_of_message("m1", buyer.line_user_id), {"A": 1, "B": 3}, {},
+        await amend(await lines_of_message("m1", buyer.line_user_id), [Wanted("A", 1), Wanted("B", 3)],
                     message_id="m1", now=now + timedelta(minutes=1))
 
     assert await _held() == [("A", 2, "reserved"), ("B", 1, "reserved")]
@@ -49,7 +49,7 @@ async def test_after_the_deadline_an_amendment_is_refused(db, now):
     campaign, buyer = await _booked(now)
 
     with pytest.raises(CampaignClosed):
-        await amend(await lines_of_message("m1", buyer.line_user_id), {"A": 1}, {},
+        await amend(await lines_of_message("m1", buyer.line_user_id), [Wanted("A", 1)],
                     message_id="m1", now=campaign.closes_at)
 
     assert await _held() == [("A", 2, "reserved"), ("B", 1, "reserved")]

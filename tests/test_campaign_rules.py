@@ -24,7 +24,8 @@ async def test_the_query_and_the_sql_shapes_of_the_rule_agree_with_it_at_the_dea
     await Campaign.filter(id=closed.id).update(status="closed")
     conn = connections.get("default")
 
-    for at in (campaign.closes_at - timedelta(seconds=1), campaign.closes_at, campaign.closes_at + timedelta(seconds=1)):
+    deadline = campaign.closes_at
+    for at in (deadline - timedelta(seconds=1), deadline, deadline + timedelta(seconds=1)):
         by_query = set(await Campaign.filter(open_at(at)).values_list("id", flat=True))
         by_sql = {r["id"] for r in await fetch(conn, f"SELECT c.id FROM campaigns c WHERE {OPEN_SQL}", at)}
         by_python = {c.id for c in await Campaign.all() if takes_orders(c.status, c.closes_at, at)}

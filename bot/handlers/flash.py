@@ -63,15 +63,15 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
         if shape is False:
             break
         plain.append(_Plain(index, incoming, ctx, shape))
-    plain = await _cut_at_groups_to_tell(conn, plain)
+    # Stop before the first event of a group owed a "closed" notice: handle adds it.
+    owed = await groups_owed_close_notice({p.incoming.group_id for p in plain})
+    plain = plain[:next((i for i, p in enumerate(plain) if p.incoming.group_id in owed), len(plain))]
     if not any(p.order for p in plain):
         return [[] for _ in plain]
-    choice = await batch_choice(conn, [Where(p.index, p.incoming.group_id, p.incoming.quoted_message_id, p.ctx.now)
+    choice = await batch_choice([Where(p.index, p.incoming.group_id, p.incoming.quoted_message_id, p.ctx.now)
                                        for p in plain if p.order])
     plain = plain[:next((i for i, p in enumerate(plain) if p.order and p.index not in choice), len(plain))]
-    found = await with_items({choice[p.index] for p in plain if p.order})
-    campaigns = {cid: c for cid, (c, _) in found.items()}
-    items = {cid: its for cid, (_, its) in found.items()}
+    campaigns, items = await with_items({choice[p.index] for p in plain if p.order})
     wanted: dict[int, Any] = {}
     for i, p in enumerate(plain):
         if p.order is None:
@@ -117,10 +117,3 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
 
 class RunRefused(Exception):
     """An order of the run would be refused: the run is rolled back and applied one by one."""
-
-
-async def _cut_at_groups_to_tell(conn, plain: list[_Plain]) -> list[_Plain]:
-    """Stop before the first event of a group that is owed a "closed" notice (handle adds it)."""
-    owed = await groups_owed_close_notice(conn, list(dict.fromkeys(p.incoming.group_id for p in plain)))
-    cut = next((i for i, p in enumerate(plain) if p.incoming.group_id in owed), len(plain))
-    return plain[:cut]

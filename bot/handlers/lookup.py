@@ -1,5 +1,4 @@
-"""Reads the conversations share: which campaign a group message means (commerce.choosing),
-who is talking.
+"""Reads the conversations share: which campaign a group message means, who is talking.
 
 Reads only, except `buyer`, which creates the member on first sight (commerce.members).
 """
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING
 from bot.events import BotContext, Incoming
 from bot.messages import text_message
 from commerce.choosing import (  # noqa: F401  (the conversations import them from here)
-    Choice, choose_campaign, closes_soon, items_of, latest_campaign, open_campaigns, quoted_campaign,
+    Choice, choose_campaign, items_of, latest_campaign, open_campaigns, quoted_campaign,
 )
 from commerce.members import is_host, member_by_line_id as known_member, upsert_member  # noqa: F401
 

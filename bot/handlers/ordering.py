@@ -17,7 +17,7 @@ from bot.grammar import (
     UnknownLabel, WhichItem, normalize, order_fits, parse_group, pick_answer, resolve_items,
 )
 from bot.handlers.lookup import (
-    Choice, actor, buyer, choose_campaign, closes_soon, item_dicts, items_of,
+    Choice, actor, buyer, choose_campaign, item_dicts, items_of,
     known_member, open_campaigns, reply,
 )
 from bot.messages import (
@@ -29,14 +29,13 @@ from commerce.choosing import campaigns_by_code, campaigns_by_id, campaigns_hold
 from commerce.errors import CampaignClosed, DomainError, NotFound, OverLimit
 from commerce.money import format_money
 from commerce.ordering import (
-    Booking, Wanted, amend, cancel, cancel_lines, lines_of_message, reserve, reserved_total, waitlist_position,
+    ACTIVE, Booking, Wanted, amend, cancel, lines_of_message, reserve, reserved_total, waitlist_position,
 )
 from commerce.orders import open_order_in, order_view
+from commerce.rules import closes_soon
 
 if TYPE_CHECKING:  # annotations only: the queries are commerce's
     from commerce.models import Campaign, Item
-
-ACTIVE = ("reserved", "waitlisted")
 
 
 # --- +1 --------------------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def _code_as_words(order: Order) -> Order:
 
 
 def _closing_note(campaign: Campaign, ctx: BotContext) -> list[str]:
-    if closes_soon(campaign, ctx.now):
+    if closes_soon(campaign.status, campaign.closes_at, ctx.now):
         return [t(ctx.locale, "closing_soon", time=clock(campaign.closes_at, ctx.tz))]
     return []
 
@@ -319,18 +318,14 @@ async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
     if isinstance(intent, Malformed):
         return reply(incoming, malformed_text(intent, ctx.locale))
     items = await items_of(campaign.id)
-    wanted: dict[str, int] = defaultdict(int)
-    notes: dict[str, str] = {}
+    wanted: list[Wanted] = []  # anything but an order (chat, a cancel): the message's lines go
     if isinstance(intent, Order):
         resolution = resolve_items(intent, [ItemRef(i.label, i.name) for i in items])
         if not resolution.ok:
             return reply(incoming, _question(resolution.problem, items, ctx.locale))
-        for line in resolution.lines:
-            wanted[line.label] += line.qty
-            notes.setdefault(line.label, line.note or "")
-    # Anything else (chat, a cancel): the message no longer orders, so its lines go.
+        wanted = [Wanted(line.label, line.qty, line.note or "") for line in resolution.lines]
     try:
-        await amend(old, wanted, notes, message_id=incoming.message_id, now=ctx.now, actor=actor(incoming))
+        await amend(old, wanted, message_id=incoming.message_id, now=ctx.now, actor=actor(incoming))
     except DomainError as error:
         return reply(incoming, refusal(error, campaign, items, ctx.locale))
     view = await order_view(old[0].order_id)
@@ -348,7 +343,7 @@ async def on_unsend(incoming: Incoming, ctx: BotContext) -> list[dict]:
     if not old:
         return []
     try:
-        await cancel_lines(old, now=ctx.now, actor=actor(incoming))
+        await amend(old, [], message_id=incoming.message_id, now=ctx.now, actor=actor(incoming))
     except CampaignClosed:  # after the deadline an unsend changes nothing (and cannot be answered)
         pass
     return []
