@@ -6,7 +6,7 @@ import pytest
 
 from commerce.campaigns import ItemSpec
 from commerce.errors import CampaignClosed, OverLimit
-from commerce.models import Item, OrderLine
+from commerce.models import Item, Notification, OrderLine
 from commerce.ordering import Wanted, amend, lines_of_message, reserve
 from tests.factories import a_campaign, members
 
@@ -53,3 +53,19 @@ async def test_after_the_deadline_an_amendment_is_refused(db, now):
                     message_id="m1", now=campaign.closes_at)
 
     assert await _held() == [("A", 2, "reserved"), ("B", 1, "reserved")]
+
+
+async def test_unsending_a_message_that_is_partly_waitlisted_promotes_the_next_buyer_and_never_the_sender(db, now):
+    # Given stock 2: the sender's "A+3" holds 2 and waits for 1, then another buyer waits for 1.
+    campaign = await a_campaign(now, ItemSpec("A", "原味", 120, stock=2))
+    sender, other = await members(2)
+    await reserve(campaign_id=campaign.id, member_id=sender.id, wanted=[Wanted("A", 3)], now=now,
+                  source="chat", source_message_id="m1")
+    await reserve(campaign_id=campaign.id, member_id=other.id, wanted=[Wanted("A", 1)],
+                  now=now + timedelta(seconds=1))
+
+    await amend(await lines_of_message("m1", sender.line_user_id), [], message_id="m1",
+                now=now + timedelta(minutes=1))
+
+    assert await _held() == [("A", 1, "cancelled"), ("A", 1, "reserved"), ("A", 2, "cancelled")]
+    assert [n.recipient for n in await Notification.filter(template="waitlist_promoted")] == [other.line_user_id]
