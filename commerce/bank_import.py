@@ -6,8 +6,9 @@ separated; headers in Chinese or English; ROC dates (``113/11/20``, ``1131120``)
 dates; amounts like ``NT$1,200``. It keeps credit lines only: titles, account details,
 debits and totals are skipped.
 
-``match`` pairs statement lines with reported transfers on the payer's last five digits
-and the amount within a few days; it never guesses between several candidates.
+``match`` pairs statement lines with reported transfers by the reconciliation's rule
+(commerce.reconciliation.shows, so the import and the host's nightly report agree); it never
+guesses between several candidates.
 ``import_statement`` stores the lines (a line already imported is counted, not added) and
 confirms the matched reports, in one transaction.
 """
@@ -37,8 +38,8 @@ from commerce.states import ErrorCode
 from commerce.models import BankStatementLine, Member, Order, Payment
 from commerce.orders import member_view
 from commerce.payments import confirm_transfer, void_payment
+from commerce.reconciliation import MATCH_DAYS as WINDOW_DAYS, Transfer, shows, transfer_of  # noqa: F401
 
-WINDOW_DAYS = 3  # a statement line matches reports made this many days either side
 ACTOR = "bank import"
 MEMO_MAX = 200
 # A year of a busy shop's statement is a few hundred KB; bigger is not a statement, and
@@ -84,18 +85,9 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
-class Report:
-    """A reported transfer, as matching sees it."""
-    payment_id: int
-    amount: int
-    last5: str
-    reported_on: date
-
-
-@dataclass(frozen=True)
 class Outcome:
     kind: str  # matched | ambiguous | unmatched
-    candidates: tuple[Report, ...] = ()
+    candidates: tuple[Transfer, ...] = ()
 
 
 # --- parsing (pure) -------------------------------------------------------------------
@@ -299,25 +291,17 @@ def parse_statement(text: str) -> list[StatementLine]:
 
 # --- matching (pure) ------------------------------------------------------------------
 
-def match(lines: Sequence[StatementLine], reports: Sequence[Report], *,
-          window_days: int = WINDOW_DAYS) -> list[Outcome]:
-    """One outcome per line. Matched: the line has exactly one candidate report (same last5,
-    same amount, reported within ``window_days`` of the booking) and that report has no
-    other candidate line. Several either way: ambiguous. None: unmatched."""
-    by_key: dict[tuple[str, int], list[Report]] = defaultdict(list)
-    for r in reports:
-        by_key[(r.last5, r.amount)].append(r)
-    per_line = [
-        tuple(r for r in by_key.get((l.last5, l.amount), ()) if abs((l.booked_on - r.reported_on).days) <= window_days)
-        if l.last5 else ()
-        for l in lines
-    ]
-    lines_per_report = Counter(r.payment_id for cands in per_line for r in cands)
+def match(lines: Sequence[StatementLine], reports: Sequence[Transfer]) -> list[Outcome]:
+    """One outcome per line. Matched: the line has exactly one candidate report (one it
+    ``shows``) and that report has no other candidate line. Several either way: ambiguous.
+    None: unmatched."""
+    per_line = [tuple(r for r in reports if shows(l, r)) for l in lines]
+    lines_per_report = Counter(r.id for cands in per_line for r in cands)
     outcomes = []
     for cands in per_line:
         if not cands:
             outcomes.append(Outcome("unmatched"))
-        elif len(cands) == 1 and lines_per_report[cands[0].payment_id] == 1:
+        elif len(cands) == 1 and lines_per_report[cands[0].id] == 1:
             outcomes.append(Outcome("matched", cands))
         else:
             outcomes.append(Outcome("ambiguous", cands))
@@ -416,13 +400,12 @@ async def _store_and_match(lines: list[StatementLine], batch: str, zone: ZoneInf
     todo = [(l, stored.get(l.fingerprint)) for l in lines]
     todo = [(l, row) for l, row in todo if row is None or row.payment_id is None]
     payments = await _reports_for([l for l, _ in todo])
-    reports = [Report(p.id, p.amount, p.last5 or "", p.created_at.astimezone(zone).date()) for p in payments.values()]
-    outcomes = match([l for l, _ in todo], reports)
+    outcomes = match([l for l, _ in todo], [transfer_of(p, zone) for p in payments.values()])
     views = {v["id"]: v for v in await transfer_views(list(payments.values()))}
     result: dict[str, Any] = {"batch": batch, "matched": [], "ambiguous": [], "unmatched": [],
                               "duplicates": sum(1 for f in fingerprints if f in stored)}
     for (line, row), outcome in zip(todo, outcomes):
-        payment_id = outcome.candidates[0].payment_id if outcome.kind == "matched" else None
+        payment_id = outcome.candidates[0].id if outcome.kind == "matched" else None
         if payment_id is not None:
             try:
                 views[payment_id] = (await transfer_views([await confirm_transfer(payment_id, actor=ACTOR, now=now)]))[0]
@@ -438,7 +421,7 @@ async def _store_and_match(lines: list[StatementLine], batch: str, zone: ZoneInf
         if outcome.kind == "matched":
             result["matched"].append({**view, "transfer": views[payment_id]})
         elif outcome.kind == "ambiguous":
-            result["ambiguous"].append({**view, "candidates": [views[c.payment_id] for c in outcome.candidates]})
+            result["ambiguous"].append({**view, "candidates": [views[c.id] for c in outcome.candidates]})
         else:
             result["unmatched"].append(view)
     return result

@@ -17,6 +17,7 @@ from datetime import datetime
 from commerce.db import execute, fetch, new_ids
 from commerce.members import new_pickup_token
 from commerce.ordering import MAX_QTY, BookedLine, Booking, Wanted
+from commerce.rules import takes_orders
 from commerce.states import LineStatus
 
 
@@ -76,10 +77,7 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask]) -> list[Book
     if not asks:
         return []
     campaign = await fetch(conn, "SELECT status, closes_at FROM campaigns WHERE id = ?", campaign_id)
-    if not campaign or campaign[0]["status"] != "open":
-        return None
-    closes_at = _when(campaign[0]["closes_at"])
-    if any(a.at >= closes_at for a in asks):
+    if not campaign or not all(takes_orders(campaign[0]["status"], campaign[0]["closes_at"], a.at) for a in asks):
         return None
     items = {r["label"].upper(): r for r in await fetch(
         conn, "SELECT id, label, name, price, cap, limit_per_buyer FROM items WHERE campaign_id = ?", campaign_id)}

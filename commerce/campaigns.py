@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
@@ -32,51 +33,33 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
     """Create a campaign with its items and groups; queue its announcement to each group
     when ``spec.announce``. Raises InvalidInput; writes nothing then."""
     validate(spec, now)
-    host = await upsert_member(spec.host_user_id) if spec.host_user_id else None
-    groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
-    for attempt in range(8):
-        try:
-            async with in_transaction():
-                campaign = await Campaign.create(
-                    code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
-                    title=spec.title,
-                    closes_at=spec.closes_at.astimezone(timezone.utc),
-                    pickup_from=spec.pickup_from,
-                    pickup_until=spec.pickup_until,
-                    pickup_place=spec.pickup_place or "",
-                    host=host,
-                )
-                break
-        except IntegrityError:  # the random code is taken: draw again
-            if attempt == 7:
-                raise
-    async with in_transaction():
-        await Item.bulk_create(
-            [
-                Item(
-                    campaign=campaign, label=s.label, name=s.name, price=s.price,
-                    cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode, position=i,
-                )
-                for i, s in enumerate(spec.items)
-            ]
-        )
-        for group in groups:
-            await CampaignGroup.create(campaign=campaign, group=group)
-        if spec.announce:
-            await outbox.enqueue(
-                *[
-                    outbox.Message(
-                        recipient_kind="group",
-                        recipient=g.line_group_id,
-                        template="campaign_announcement",
-                        params={"campaign_id": campaign.id},
-                        campaign_id=campaign.id,
-                        dedupe_key=f"announce:{campaign.id}:{g.line_group_id}",
+    async with in_transaction():  # all of it or nothing: no campaign without its items
+        host = await upsert_member(spec.host_user_id) if spec.host_user_id else None
+        groups = [await ensure_group(g) for g in dict.fromkeys(spec.group_ids)]
+        for attempt in range(8):
+            try:
+                async with in_transaction():  # a savepoint: a taken code is drawn again
+                    campaign = await Campaign.create(
+                        code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
+                        title=spec.title, closes_at=spec.closes_at.astimezone(timezone.utc),
+                        pickup_from=spec.pickup_from, pickup_until=spec.pickup_until,
+                        pickup_place=spec.pickup_place or "", host=host,
                     )
-                    for g in groups
-                ],
-                now=now,
-            )
+                break
+            except IntegrityError:
+                if attempt == 7:
+                    raise
+        await Item.bulk_create([
+            Item(campaign=campaign, label=s.label, name=s.name, price=s.price,
+                 cap=s.stock, limit_per_buyer=s.limit_per_buyer, barcode=s.barcode, position=i)
+            for i, s in enumerate(spec.items)
+        ])
+        await CampaignGroup.bulk_create([CampaignGroup(campaign=campaign, group=g) for g in groups])
+        if spec.announce:
+            await outbox.enqueue(*[outbox.Message(
+                recipient_kind="group", recipient=g.line_group_id, template="campaign_announcement",
+                params={"campaign_id": campaign.id}, campaign_id=campaign.id,
+                dedupe_key=f"announce:{campaign.id}:{g.line_group_id}") for g in groups], now=now)
     return campaign
 
 
@@ -189,7 +172,7 @@ async def campaign_detail(campaign_id: int) -> dict[str, Any]:
     waiting = {
         row["item_id"]: row["n"]
         for row in await fetch(
-            _conn(),
+            connections.get("default"),
             "SELECT l.item_id, SUM(l.qty) AS n FROM order_lines l JOIN items i ON i.id = l.item_id"
             " WHERE i.campaign_id = ? AND l.status = 'waitlisted' GROUP BY l.item_id",
             campaign_id,
@@ -281,9 +264,3 @@ async def known_groups() -> list[dict[str, Any]]:
         {"line_group_id": g.line_group_id, "name": g.name, "member_count": g.member_count}
         for g in await LineGroup.all().order_by("name", "id")
     ]
-
-
-def _conn():
-    from tortoise import connections
-
-    return connections.get("default")

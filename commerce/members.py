@@ -39,6 +39,14 @@ async def upsert_member(line_user_id: str, display_name: str | None = None, *, k
     return member
 
 
+async def member_by_line_id(line_user_id: str | None) -> Member | None:
+    return await Member.get_or_none(line_user_id=line_user_id) if line_user_id else None
+
+
+async def is_host(line_user_id: str | None) -> bool:
+    return bool(line_user_id) and await Member.exists(line_user_id=line_user_id, is_host=True)
+
+
 async def set_follows(member_id: int, follows: bool) -> None:
     await Member.filter(id=member_id).update(follows=follows)
 

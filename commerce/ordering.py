@@ -7,16 +7,19 @@ FOR UPDATE, a campaign cancel's FOR UPDATE in id order), then item rows, then li
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from commerce import outbox, stock
 from commerce.db import execute, fetch
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
-from commerce.models import Order
+from commerce.models import Order, OrderLine
+from commerce.rules import takes_orders
 
 MAX_QTY = 99
 ACTIVE = ("reserved", "waitlisted")
@@ -146,10 +149,7 @@ async def _refuse_if_closed(conn, campaign_id: int, now: datetime) -> None:
     rows = await fetch(conn, "SELECT status, closes_at FROM campaigns WHERE id = ?", campaign_id)
     if not rows:
         raise NotFound("no such campaign", field="campaign_id")
-    closes_at = rows[0]["closes_at"]
-    if isinstance(closes_at, str):  # SQLite hands raw SQL results back as text
-        closes_at = datetime.fromisoformat(closes_at)
-    if rows[0]["status"] != "open" or closes_at <= now:
+    if not takes_orders(rows[0]["status"], rows[0]["closes_at"], now):
         raise CampaignClosed("this group buy is closed", campaign_id=campaign_id)
 
 
@@ -328,8 +328,6 @@ async def promote_waitlist(conn, item_id: int, *, now: datetime, actor: str = ""
 
 async def reserved_total(order_id: int) -> int:
     """What an order's reserved lines cost (one statement: the chat's hot path uses it)."""
-    from tortoise import connections
-
     rows = await fetch(
         connections.get("default"),
         "SELECT COALESCE(SUM(qty * unit_price), 0) AS total FROM order_lines WHERE order_id = ? AND status = 'reserved'",
@@ -340,8 +338,6 @@ async def reserved_total(order_id: int) -> int:
 
 async def waitlist_position(line_id: int) -> int | None:
     """1 for the first waitlisted line of its item; None when the line is not waitlisted."""
-    from tortoise import connections
-
     rows = await fetch(
         connections.get("default"),
         "SELECT COUNT(*) AS n FROM order_lines w JOIN order_lines l ON l.id = ? AND w.item_id = l.item_id"
@@ -350,3 +346,48 @@ async def waitlist_position(line_id: int) -> int | None:
         line_id,
     )
     return int(rows[0]["n"]) or None
+
+
+# --- a buyer's message, edited or unsent --------------------------------------------------
+
+async def lines_of_message(message_id: str | None, line_user_id: str | None) -> list[OrderLine]:
+    """The active lines the buyer's message booked (with their items), oldest first."""
+    if not message_id or not line_user_id:
+        return []
+    return await OrderLine.filter(source_message_id=message_id, status__in=ACTIVE,
+                                  order__member__line_user_id=line_user_id).prefetch_related("item").order_by("id")
+
+
+async def amend(lines: Sequence[OrderLine], wanted: Sequence[Wanted], *, message_id: str, now: datetime,
+                actor: str = "") -> None:
+    """Make the lines one message booked (``lines``, of one order) hold what ``wanted`` sums to
+    per label: a surplus is cancelled as ``cancel`` does (waitlisted units first, then the
+    newest), a shortfall reserved under the message with the label's first note; ``[]`` cancels
+    them all (an unsent message). All or nothing; raises as ``cancel(require_open=True)``, ``reserve``."""
+    units: dict[str, int] = defaultdict(int)
+    for w in wanted:
+        units[w.label.upper()] += w.qty
+    notes = {w.label.upper(): w.note for w in reversed(wanted)}
+    by_label: dict[str, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_label[line.item.label.upper()].append(line)
+    held = {label: sum(line.qty for line in group) for label, group in by_label.items()}
+    order_id = lines[0].order_id
+    async with in_transaction():
+        for label, group in by_label.items():
+            surplus = held[label] - units.get(label, 0)
+            for line in sorted(group, key=lambda l: (l.status != "waitlisted", -l.id)):
+                if surplus <= 0:
+                    break
+                take = min(surplus, line.qty)
+                try:
+                    await cancel(order_id=order_id, line_id=line.id, qty=take, now=now, actor=actor, require_open=True)
+                except NotFound:  # cancelled meanwhile: those units are gone all the same
+                    pass
+                surplus -= take
+        extra = [Wanted(label, qty - held.get(label, 0), notes.get(label, ""))
+                 for label, qty in units.items() if qty > held.get(label, 0)]
+        if extra:
+            await reserve(campaign_id=lines[0].item.campaign_id, member_id=(await Order.get(id=order_id)).member_id,
+                          wanted=extra, now=now, source="chat", source_message_id=message_id, actor=actor)
+

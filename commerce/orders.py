@@ -109,6 +109,12 @@ async def campaign_orders(campaign_id: int, *, unpaid: bool = False, not_picked_
     return views
 
 
+async def open_order_in(campaign_id: int, member_id: int) -> dict | None:
+    """The buyer's order in the campaign, as ``order_view``, while it is open."""
+    order = await Order.get_or_none(campaign_id=campaign_id, member_id=member_id, status="open")
+    return (await order_views([order]))[0] if order else None
+
+
 async def open_orders_of(member_id: int) -> list[dict]:
     """A buyer's orders not yet handed over or cancelled, across campaigns."""
     return await order_views(await Order.filter(member_id=member_id, status="open").order_by("id"))

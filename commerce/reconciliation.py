@@ -1,10 +1,12 @@
 """The daily reconciliation a host gets: per campaign who paid, who reported a transfer the
 bank statement does not show, who has not paid, who has not picked up.
 
-`match_transfers` is the matching rule, a pure function: a reported transfer is *found* in
-the imported bank statement when a credit line with the same last five digits and the same
-amount was booked within ±3 days of the report (in the shop's zone). A bank line pays for at
-most one transfer, so two reports of the same amount from the same account need two lines.
+`shows` is the matching rule, the one the manager's statement import (commerce.bank_import)
+uses too: a bank credit line can be a reported transfer when it has the same last five digits
+and the same amount and was booked within ``MATCH_DAYS`` days of the report, either side (the
+report's day in the shop's zone). `match_transfers` finds the reported transfers the statement
+shows: a bank line pays for at most one transfer, so two reports of the same amount from the
+same account need two lines.
 
 `host_reports(day, tz)` reads the database and returns, per host, plain data (JSON-safe: it
 is stored as the notification's params and rendered by the messaging edge).
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +28,7 @@ MATCH_DAYS = 3
 
 @dataclass(frozen=True)
 class Transfer:
-    id: int
+    id: int  # the payment's
     last5: str
     amount: int
     reported_on: date  # the day the buyer reported it, in the shop's zone
@@ -41,38 +43,40 @@ class StatementLine:
     payment_id: int | None = None  # already tied to a payment (by the manager's import)
 
 
-def match_transfers(transfers: Iterable[Transfer], lines: Iterable[StatementLine], *,
-                    days: int = MATCH_DAYS) -> dict[int, int]:
+def transfer_of(payment: Payment, tz: ZoneInfo) -> Transfer:
+    """A transfer payment as matching sees it: reported on its day in the shop's zone."""
+    return Transfer(payment.id, payment.last5 or "", payment.amount, payment.created_at.astimezone(tz).date())
+
+
+def shows(line: Any, transfer: Transfer) -> bool:
+    """Whether ``line`` (any bank line: ``last5``, ``amount``, ``booked_on``) can be ``transfer``."""
+    return (bool(line.last5) and (line.last5, line.amount) == (transfer.last5, transfer.amount)
+            and abs((line.booked_on - transfer.reported_on).days) <= MATCH_DAYS)
+
+
+def match_transfers(transfers: Iterable[Transfer], lines: Iterable[StatementLine]) -> dict[int, int]:
     """Transfer id → the bank line id that shows it, for every transfer found.
 
     A line already tied to a payment shows that payment only. The free lines are matched
-    one to one, as many transfers as possible (a maximum matching per last5 and amount, so a
-    greedy choice never leaves a transfer unmatched that another assignment would find);
+    one to one, as many transfers as possible (a maximum matching, so a greedy choice never
+    leaves a transfer unmatched that another assignment would find);
     among equal candidates the line closest in date, then the lowest id, is tried first.
     """
-    transfers = list(transfers)
-    by_id = {t.id: t for t in transfers}
+    transfers, lines = list(transfers), list(lines)
+    ids = {t.id for t in transfers}
     matched: dict[int, int] = {}
-    free: dict[tuple[str, int], list[StatementLine]] = defaultdict(list)
     for line in lines:
-        if line.payment_id is None:
-            free[(line.last5, line.amount)].append(line)
-        elif line.payment_id in by_id and line.payment_id not in matched:
+        if line.payment_id in ids and line.payment_id not in matched:
             matched[line.payment_id] = line.id
-    pending: dict[tuple[str, int], list[Transfer]] = defaultdict(list)
-    for transfer in sorted(transfers, key=lambda t: (t.reported_on, t.id)):
-        if transfer.id not in matched:
-            pending[(transfer.last5, transfer.amount)].append(transfer)
-    for key, group in pending.items():
-        matched.update(_maximum_matching(group, free.get(key, []), days))
-    return matched
+    pending = [t for t in sorted(transfers, key=lambda t: (t.reported_on, t.id)) if t.id not in matched]
+    return matched | _maximum_matching(pending, [line for line in lines if line.payment_id is None])
 
 
-def _maximum_matching(transfers: list[Transfer], lines: list[StatementLine], days: int) -> dict[int, int]:
+def _maximum_matching(transfers: list[Transfer], lines: list[StatementLine]) -> dict[int, int]:
     # Augmenting paths (Kuhn); the groups are a handful of rows, so recursion stays shallow.
     candidates = {
         t.id: [l.id for l in sorted(lines, key=lambda l: (abs((l.booked_on - t.reported_on).days), l.id))
-               if abs((l.booked_on - t.reported_on).days) <= days]
+               if shows(l, t)]
         for t in transfers
     }
     owner: dict[int, int] = {}  # line id → transfer id
@@ -157,7 +161,7 @@ async def found_transfers(tz: ZoneInfo) -> set[int]:
     pays = await Payment.filter(method="transfer", status__in=("reported", "confirmed"), last5__in=last5s)
     lines = await BankStatementLine.filter(last5__in=last5s)
     matched = match_transfers(
-        [Transfer(p.id, p.last5, p.amount, _local_day(p.created_at, tz)) for p in pays],
+        [transfer_of(p, tz) for p in pays],
         [StatementLine(l.id, l.last5, l.amount, l.booked_on, l.payment_id) for l in lines],
     )
     return {p.id for p in pays if p.status == "reported" and p.id in matched}
@@ -209,7 +213,3 @@ async def unfinished_campaigns() -> list[Campaign]:
 async def host_line_ids(member_ids: Iterable[int]) -> dict[int, str]:
     rows = await Member.filter(id__in=list(member_ids), line_user_id__isnull=False).values_list("id", "line_user_id")
     return dict(rows)
-
-
-def _local_day(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()

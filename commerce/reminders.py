@@ -41,9 +41,9 @@ from commerce.models import Campaign, CampaignGroup, Member, Notification, Order
 from commerce.orders import order_views
 from commerce.outbox import Message
 from commerce.reconciliation import host_line_ids, host_reports, unfinished_campaigns
+from commerce.rules import CLOSING_SOON, open_at
 from commerce.states import CampaignStatus, NoticeStatus, OrderStatus
 
-CLOSING_SOON = timedelta(hours=1)
 # How long after its stamp a chat message may still be on its way to the webhook (LINE sends
 # concurrently; the applier holds each event ~0.25 s to put them in stamp order).
 IN_FLIGHT = timedelta(seconds=0.5)
@@ -95,7 +95,7 @@ async def close_due(now: datetime, *, in_flight: timedelta = timedelta(0), push_
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
     # A "+1" stamped before the deadline books even when applied after it: wait until such
     # messages can no longer be in flight, and until every one that arrived is applied.
-    due = await (Campaign.filter(status=CampaignStatus.OPEN, closes_at__lte=now - in_flight).order_by("closes_at", "id")
+    due = await (Campaign.filter(~open_at(now - in_flight), status=CampaignStatus.OPEN).order_by("closes_at", "id")
                  .values_list("id", "closes_at"))
     closed: list[int] = []
     pushes: list[Message] = []
@@ -150,7 +150,7 @@ async def closing_soon(now: datetime, *, lead: timedelta = CLOSING_SOON) -> list
     """A "closing soon" push to each group of a campaign that closes within ``lead``.
     Campaigns opened with less than ``lead`` to go get none: their announcement says when."""
     now = now.astimezone(timezone.utc)  # SQLite compares stored times as text, all in UTC
-    campaigns = await Campaign.filter(status=CampaignStatus.OPEN, closes_at__gt=now, closes_at__lte=now + lead)
+    campaigns = await Campaign.filter(open_at(now), closes_at__lte=now + lead)
     messages = [
         Message(recipient_kind="group", recipient=g, template="closing_soon_group",
                 params={"campaign_id": c.id}, campaign_id=c.id, dedupe_key=f"closing:{c.id}:{g}")

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
 
 from commerce.errors import InvalidInput
 from commerce.models import ApiToken, StaffSession, StaffUser
@@ -48,13 +49,14 @@ async def add_staff(username: str, password: str, role: str) -> StaffUser:
     if len(password or "") < 8:
         raise InvalidInput("password needs at least 8 characters", field="password")
     hashed = await _off_loop(_hasher.hash, password)
-    user, created = await StaffUser.get_or_create(
-        username=username, defaults={"password_hash": hashed, "role": _role(role)}
-    )
-    if not created:
-        await StaffUser.filter(id=user.id).update(password_hash=hashed, role=_role(role), active=True)
-        await StaffSession.filter(user_id=user.id).delete()  # a reset ends every open sign-in
-    return await StaffUser.get(id=user.id)
+    async with in_transaction():  # a reset and the end of its sign-ins, together
+        user, created = await StaffUser.get_or_create(
+            username=username, defaults={"password_hash": hashed, "role": _role(role)}
+        )
+        if not created:
+            await StaffUser.filter(id=user.id).update(password_hash=hashed, role=_role(role), active=True)
+            await StaffSession.filter(user_id=user.id).delete()
+        return await StaffUser.get(id=user.id)
 
 
 async def check_login(username: str, password: str) -> StaffUser | None:

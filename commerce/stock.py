@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from commerce.db import execute, fetch
+from commerce.rules import OPEN_SQL
 
 _CLAIM = (
     "UPDATE items SET sold = sold + ? WHERE id = ? AND (cap IS NULL OR sold + ? <= cap)"
@@ -16,8 +17,7 @@ _CLAIM = (
 # The same claim, refused unless the campaign still takes orders.
 _CLAIM_OPEN = (
     "UPDATE items SET sold = sold + ? WHERE id = ? AND (cap IS NULL OR sold + ? <= cap)"
-    " AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = items.campaign_id"
-    " AND c.status = 'open' AND c.closes_at > ?)"
+    f" AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = items.campaign_id AND {OPEN_SQL})"
 )
 _RELEASE = "UPDATE items SET sold = sold - ? WHERE id = ? AND sold >= ?"
 _MOVEMENT = (

@@ -1,11 +1,13 @@
 """Bank statement CSVs: tolerant parsing and matching (pure), and the import on a real database."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commerce.bank_import import (
-    Report, StatementLine, decode, import_statement, last5_from_memo, match, parse_date, parse_money, parse_statement,
+    StatementLine, decode, import_statement, last5_from_memo, match, parse_date, parse_money, parse_statement,
 )
 from commerce.campaigns import ItemSpec
 from commerce.errors import InvalidInput
@@ -13,6 +15,7 @@ from commerce.models import BankStatementLine, Payment
 from commerce.ordering import Wanted, reserve
 from commerce.orders import order_view
 from commerce.payments import TooManyReports, report_transfer
+from commerce.reconciliation import StatementLine as Line, Transfer, found_transfers, host_reports, match_transfers
 from tests.factories import a_campaign, members
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -125,20 +128,20 @@ def _line(day: int, amount: int = 1200, last5: str = "12345") -> StatementLine:
     return StatementLine(date(2026, 11, day), amount, last5, "")
 
 
-def _report(pid: int, day: int, amount: int = 1200, last5: str = "12345") -> Report:
-    return Report(pid, amount, last5, date(2026, 11, day))
+def _report(pid: int, day: int, amount: int = 1200, last5: str = "12345") -> Transfer:
+    return Transfer(pid, last5, amount, date(2026, 11, day))
 
 
 def test_one_candidate_each_way_is_a_match():
     (outcome,) = match([_line(20)], [_report(1, 18), _report(2, 20, amount=999), _report(3, 20, last5="99999")])
 
-    assert (outcome.kind, [c.payment_id for c in outcome.candidates]) == ("matched", [1])
+    assert (outcome.kind, [c.id for c in outcome.candidates]) == ("matched", [1])
 
 
 def test_two_reports_with_the_same_last5_and_amount_are_ambiguous():
     (outcome,) = match([_line(20)], [_report(1, 19), _report(2, 21)])
 
-    assert (outcome.kind, [c.payment_id for c in outcome.candidates]) == ("ambiguous", [1, 2])
+    assert (outcome.kind, [c.id for c in outcome.candidates]) == ("ambiguous", [1, 2])
 
 
 def test_two_lines_for_one_report_are_both_ambiguous():
@@ -267,3 +270,51 @@ async def test_a_buyer_correcting_a_typo_replaces_the_report_and_split_reports_u
 
     statuses = {p.id: p.status for p in await Payment.all()}
     assert statuses == {typo.id: "void", fixed.id: "reported", half.id: "reported", other_half.id: "reported"}
+
+
+# --- the import and the host's nightly reconciliation agree -------------------------------
+
+EDGES = (
+    "Date,Description,Withdrawal,Deposit,Balance,Payer Account\r\n"
+    "2026-11-24,Transfer in,,1200,,***11111\r\n"  # 3 days after the report's day in Taipei, 4 in UTC
+    "2026-11-17,Transfer in,,350,,***22222\r\n"   # 4 days before it in Taipei, 3 in UTC
+).encode("utf-8")
+
+
+async def test_the_import_confirms_exactly_what_the_nightly_report_counts_as_shown_at_the_window_edges(orders, now):
+    # Given three reports made at 00:30 on 21 November in Taipei (16:30 on the 20th in UTC).
+    at = datetime(2026, 11, 20, 16, 30, tzinfo=timezone.utc)
+    edge = await report_transfer(order_id=orders[0], last5="11111", amount=1200, actor="U0", now=at)
+    past = await report_transfer(order_id=orders[1], last5="22222", amount=350, actor="U1", now=at)
+    await report_transfer(order_id=orders[2], last5="33333", amount=500, actor="U2", now=at)
+
+    result = await import_statement(EDGES, zone=TAIPEI, now=now)
+    (report,) = (await host_reports(date(2026, 11, 24), TAIPEI)).values()
+
+    assert [m["transfer"]["id"] for m in result["matched"]] == [edge.id]
+    assert [(u["amount"], u["last5"]) for u in result["unmatched"]] == [(350, "22222")]
+    (campaign,) = report["campaigns"]
+    assert [(e["number"], e["last5"]) for e in campaign["not_found"]["entries"]] == [
+        (str(orders[1]), "22222"), (str(orders[2]), "33333")]
+    assert (past.id, "reported") in [(p.id, p.status) for p in await Payment.all()]
+    assert await found_transfers(TAIPEI) == set()
+
+
+reports_st = st.lists(st.tuples(st.sampled_from(["11111", "22222"]), st.sampled_from([100, 200]), st.integers(-5, 5)),
+                      max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reports_st, reports_st)
+def test_a_line_the_import_ties_to_a_report_is_the_line_the_reconciliation_finds_for_it(raw_reports, raw_lines):
+    day = date(2026, 11, 20)
+    reports = [Transfer(i + 1, l5, a, day + timedelta(days=d)) for i, (l5, a, d) in enumerate(raw_reports)]
+    lines = [StatementLine(day + timedelta(days=d), a, l5, "") for l5, a, d in raw_lines]
+
+    outcomes = match(lines, reports)
+    found = match_transfers(reports, [Line(100 + i, l.last5, l.amount, l.booked_on) for i, l in enumerate(lines)])
+
+    tied = {o.candidates[0].id: 100 + i for i, o in enumerate(outcomes) if o.kind == "matched"}
+    assert tied.items() <= found.items()
+    seen = {c.id for o in outcomes for c in o.candidates}
+    assert set(found) <= seen

@@ -1,5 +1,5 @@
 """A host's commands in a group: 開團, 結單, 名單, 揀貨單."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from commerce.campaigns import ItemSpec, close_campaign
 from commerce.members import add_host, upsert_member
@@ -176,3 +176,15 @@ async def test_a_host_closing_in_one_group_tells_the_campaigns_other_groups_by_t
     assert texts_of(there)[0].startswith("🔔「草莓大福」已結單，謝謝大家跟團！")
     assert (await Campaign.get(id=campaign.id)).status == "closed"
     assert [n.template for n in await Notification.filter(channel="push")] == ["pick_list"]  # no group push
+
+
+async def test_a_host_announcing_a_campaign_past_its_deadline_is_told_it_is_closed_even_before_the_close_job(db, now):
+    # Given a campaign whose deadline passed a minute ago, not yet marked closed.
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)
+    later = campaign.closes_at.replace(second=0) + timedelta(minutes=1)
+
+    replies = await say(context(later), "公告", user="Uhost")
+
+    assert texts_of(replies) == ["「草莓大福」先前已結單。"]
+    assert (await Campaign.get(id=campaign.id)).status == "open"

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.events import BotContext, Incoming
@@ -22,8 +21,7 @@ from bot.handlers.lookup import actor, reply
 from bot.handlers.ordering import confirmation
 from bot.host_grammar import parse_host
 from commerce.batch_ordering import Ask, members_for, reserve_many
-from commerce.db import fetch
-from commerce.models import Campaign, Item
+from commerce.choosing import Ask as Where, batch_choice, groups_owed_close_notice, with_items
 from commerce.ordering import Wanted
 
 __all__ = ["RunRefused", "apply_run"]
@@ -65,15 +63,15 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
         if shape is False:
             break
         plain.append(_Plain(index, incoming, ctx, shape))
-    plain = await _cut_at_groups_to_tell(conn, plain)
+    # Stop before the first event of a group owed a "closed" notice: handle adds it.
+    owed = await groups_owed_close_notice({p.incoming.group_id for p in plain})
+    plain = plain[:next((i for i, p in enumerate(plain) if p.incoming.group_id in owed), len(plain))]
     if not any(p.order for p in plain):
         return [[] for _ in plain]
-    choice = await _campaigns(conn, plain)
+    choice = await batch_choice([Where(p.index, p.incoming.group_id, p.incoming.quoted_message_id, p.ctx.now)
+                                       for p in plain if p.order])
     plain = plain[:next((i for i, p in enumerate(plain) if p.order and p.index not in choice), len(plain))]
-    campaigns = {c.id: c for c in await Campaign.filter(id__in=list({choice[p.index] for p in plain if p.order}))}
-    items = defaultdict(list)
-    for item in await Item.filter(campaign_id__in=list(campaigns)).order_by("position", "id"):
-        items[item.campaign_id].append(item)
+    campaigns, items = await with_items({choice[p.index] for p in plain if p.order})
     wanted: dict[int, Any] = {}
     for i, p in enumerate(plain):
         if p.order is None:
@@ -119,53 +117,3 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
 
 class RunRefused(Exception):
     """An order of the run would be refused: the run is rolled back and applied one by one."""
-
-
-async def _cut_at_groups_to_tell(conn, plain: list[_Plain]) -> list[_Plain]:
-    """Stop before the first event of a group that is owed a "closed" notice (handle adds it)."""
-    groups = list(dict.fromkeys(p.incoming.group_id for p in plain))
-    if not groups:
-        return plain
-    owed = {r["line_group_id"] for r in await fetch(
-        conn, "SELECT g.line_group_id FROM campaign_groups cg JOIN line_groups g ON g.id = cg.group_id"
-        f" WHERE cg.close_notice = 'due' AND g.line_group_id IN ({', '.join('?' * len(groups))})", *groups)}
-    cut = next((i for i, p in enumerate(plain) if p.incoming.group_id in owed), len(plain))
-    return plain[:cut]
-
-
-async def _campaigns(conn, plain: list[_Plain]) -> dict[int, int]:
-    """The campaign of each plain order (by its index): the quoted announcement's, else the
-    group's only campaign open at the order's stamp. Orders with neither are left out."""
-    groups = list(dict.fromkeys(p.incoming.group_id for p in plain if p.order))
-    marks = ", ".join("?" * len(groups))
-    open_ = defaultdict(list)
-    for r in await fetch(
-            conn, "SELECT c.id, c.closes_at, g.line_group_id FROM campaigns c"
-            " JOIN campaign_groups cg ON cg.campaign_id = c.id JOIN line_groups g ON g.id = cg.group_id"
-            f" WHERE c.status = 'open' AND g.line_group_id IN ({marks}) ORDER BY c.id", *groups):
-        open_[r["line_group_id"]].append((r["id"], _when(r["closes_at"])))
-    quoted = list({p.incoming.quoted_message_id for p in plain if p.order and p.incoming.quoted_message_id})
-    announced: dict[tuple[str, str], int] = {}
-    if quoted:
-        for r in await fetch(
-                conn, "SELECT cg.campaign_id, cg.announce_message_id, g.line_group_id FROM campaign_groups cg"
-                " JOIN line_groups g ON g.id = cg.group_id"
-                f" WHERE cg.announce_message_id IN ({', '.join('?' * len(quoted))})", *quoted):
-            announced[(r["line_group_id"], r["announce_message_id"])] = r["campaign_id"]
-    choice = {}
-    for p in plain:
-        if p.order is None:
-            continue
-        group, quote = p.incoming.group_id, p.incoming.quoted_message_id
-        if quote:
-            if (group, quote) in announced:
-                choice[p.index] = announced[(group, quote)]
-            continue
-        now_open = [cid for cid, closes_at in open_[group] if closes_at > p.ctx.now]
-        if len(now_open) == 1:
-            choice[p.index] = now_open[0]
-    return choice
-
-
-def _when(value) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value

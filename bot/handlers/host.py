@@ -8,6 +8,8 @@ message id as the campaign's announcement in this group, and quotes of it find t
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.events import BotContext, Incoming
 from bot.handlers.lookup import actor, choose_campaign, reply
 from bot.host_grammar import Announce, CloseCampaign, HostCommand, HostError, ListOrders, OpenCampaign, PickList
@@ -18,8 +20,11 @@ from commerce import outbox
 from commerce.campaigns import campaign_detail, close_campaign, open_campaign
 from commerce.commands import CampaignSpec, parse
 from commerce.errors import DomainError, InvalidInput
-from commerce.models import Campaign, Order
 from commerce.orders import campaign_orders
+from commerce.rules import takes_orders
+
+if TYPE_CHECKING:  # annotations only: the queries are commerce's
+    from commerce.models import Campaign
 
 
 async def on_command(command: HostCommand, incoming: Incoming, ctx: BotContext) -> list[dict]:
@@ -71,7 +76,7 @@ async def _announce(incoming: Incoming, ctx: BotContext) -> list[dict]:
     target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.announce"))
     if isinstance(target, list):
         return target
-    if target.status != "open":
+    if not takes_orders(target.status, target.closes_at, ctx.now):  # no announcing what takes no "+1"
         return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
     messages = render_notification("campaign_announcement", {"campaign_id": target.id}, ctx.locale,
                                    campaign=await campaign_detail(target.id), tz=ctx.tz)
@@ -104,7 +109,7 @@ async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
         campaign = await close_campaign(target.id, now=ctx.now, actor=actor(incoming), told_group=incoming.group_id)
     except DomainError:
         return reply(incoming, t(ctx.locale, "error_generic"))
-    count = await Order.filter(campaign_id=campaign.id, status="open").count()
+    count = len(await campaign_orders(campaign.id, not_picked_up=True))
     return reply(incoming, t(ctx.locale, "host_closed", title=clean(campaign.title, TITLE_LIMIT),
                              code=campaign.code, count=count))
 

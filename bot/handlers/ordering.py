@@ -1,16 +1,15 @@
 """Group "+1" conversations: order, cancel, and edits and unsends of an order message.
 
 Every reply is free (a reply, not a push). Ordinary chat never gets here. Rules on stock,
-limits and waitlists are commerce's: this module picks the campaign and the items, calls
-`reserve` / `cancel`, and words the outcome.
+limits, waitlists and which campaign a message means are commerce's: this module reads the
+message, calls `choose_campaign`, `reserve`, `cancel` or `amend`, and words the outcome.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
-
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from bot.events import BotContext, Incoming
 from bot.grammar import (
@@ -18,21 +17,25 @@ from bot.grammar import (
     UnknownLabel, WhichItem, normalize, order_fits, parse_group, pick_answer, resolve_items,
 )
 from bot.handlers.lookup import (
-    Choice, actor, buyer, choose_campaign, closes_soon, item_dicts, items_of,
-    known_member, latest_campaign, open_campaigns, quoted_campaign, reply,
+    Choice, actor, buyer, choose_campaign, item_dicts, items_of,
+    known_member, open_campaigns, reply,
 )
 from bot.messages import (
     active_lines, booked_line, campaign_list, clean, clock, item_menu, item_name, order_summary, t,
     TITLE_LIMIT,
 )
 from commerce import outbox
+from commerce.choosing import campaigns_by_code, campaigns_by_id, campaigns_holding
 from commerce.errors import CampaignClosed, DomainError, NotFound, OverLimit
-from commerce.models import Campaign, Item, Order as OrderRow, OrderLine
 from commerce.money import format_money
-from commerce.ordering import Booking, Wanted, cancel, reserve, reserved_total, waitlist_position
-from commerce.orders import order_view
+from commerce.ordering import (
+    ACTIVE, Booking, Wanted, amend, cancel, lines_of_message, reserve, reserved_total, waitlist_position,
+)
+from commerce.orders import open_order_in, order_view
+from commerce.rules import closes_soon
 
-ACTIVE = ("reserved", "waitlisted")
+if TYPE_CHECKING:  # annotations only: the queries are commerce's
+    from commerce.models import Campaign, Item
 
 
 # --- +1 --------------------------------------------------------------------------------------
@@ -42,7 +45,9 @@ async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[di
     coded = await _coded_campaign(incoming.group_id or "", order.code) if order.code else None
     if order.code and coded is None:
         order = _code_as_words(order)
-    choice = Choice(campaign=coded) if coded else await _campaign_for(order, incoming, ctx)
+    choice = Choice(campaign=coded) if coded else await choose_campaign(
+        incoming.group_id or "", incoming.quoted_message_id, ctx.now,
+        fits=lambda items: order_fits(order, [ItemRef(i.label, i.name) for i in items]))
     if choice.campaign is None:
         return _no_campaign(choice, incoming, ctx, answer_when_none=True)
     if not incoming.user_id:
@@ -103,8 +108,7 @@ async def _with_code(order: Order, incoming: Incoming, ctx: BotContext) -> Order
     chunks = normalize(incoming.text).split(" ")
     if not any(len(c) == 4 and c.isascii() and c.isalnum() for c in chunks):
         return order
-    for campaign in await Campaign.filter(groups__group__line_group_id=incoming.group_id or "",
-                                          code__in=chunks):
+    for campaign in await campaigns_by_code(incoming.group_id or "", chunks):
             rest = " ".join(c for c in chunks if c != campaign.code)
             again = parse_group(rest)
             if isinstance(again, Order):
@@ -113,7 +117,7 @@ async def _with_code(order: Order, incoming: Incoming, ctx: BotContext) -> Order
 
 
 async def _coded_campaign(group: str, code: str) -> Campaign | None:
-    return await Campaign.filter(groups__group__line_group_id=group, code=code).first()
+    return next(iter(await campaigns_by_code(group, [code])), None)
 
 
 def _code_as_words(order: Order) -> Order:
@@ -122,28 +126,8 @@ def _code_as_words(order: Order) -> Order:
     return Order((*head, GrammarLine(last.label, last.qty, (*last.words, order.code or ""))))
 
 
-async def _campaign_for(order: Order, incoming: Incoming, ctx: BotContext) -> Choice:
-    """DESIGN.md, Chat grammar (after the code, which ``on_order`` reads): the quoted
-    campaign, else the group's only open one, else the one open campaign whose items the order
-    names (a label only it has, `D+1`; an item name, `芒果乾+1`)."""
-    group = incoming.group_id or ""
-    quoted = await quoted_campaign(group, incoming.quoted_message_id)
-    if quoted is not None:
-        return Choice(campaign=quoted)
-    found = await open_campaigns(group, ctx.now)
-    if len(found) == 1:
-        return Choice(campaign=found[0])
-    if not found:
-        return Choice(last=await latest_campaign(group))
-    fitting = [c for c in found
-               if order_fits(order, [ItemRef(i.label, i.name) for i in await items_of(c.id)])]
-    if len(fitting) == 1:
-        return Choice(campaign=fitting[0])
-    return Choice(several=tuple(found))
-
-
 def _closing_note(campaign: Campaign, ctx: BotContext) -> list[str]:
-    if closes_soon(campaign, ctx.now):
+    if closes_soon(campaign.status, campaign.closes_at, ctx.now):
         return [t(ctx.locale, "closing_soon", time=clock(campaign.closes_at, ctx.tz))]
     return []
 
@@ -199,19 +183,18 @@ async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
     else:
         choice = await choose_campaign(incoming.group_id, incoming.quoted_message_id, ctx.now)
         if choice.several:  # several open: the one where this buyer holds what is cancelled
-            holding = await _holding(choice.several, incoming.user_id, intent.label)
+            holding = await campaigns_holding(choice.several, incoming.user_id, intent.label)
             choice = Choice(campaign=holding[0]) if len(holding) == 1 else choice
     if choice.campaign is None:
         # "取消" alone is also ordinary chat: with no campaign at all, stay quiet.
         return _no_campaign(choice, incoming, ctx, answer_when_none=False)
     campaign = choice.campaign
     member = await known_member(incoming.user_id)
-    order = await OrderRow.get_or_none(campaign_id=campaign.id, member_id=member.id) if member else None
+    before = await open_order_in(campaign.id, member.id) if member else None
     name = clean(member.display_name) if member else ""
     name = name or t(ctx.locale, "you")
-    if order is None or order.status != "open":
+    if before is None:
         return reply(incoming, t(ctx.locale, "nothing_to_cancel", name=name))
-    before = await order_view(order.id)
     held = {line["label"] for line in before["lines"] if line["status"] in ACTIVE}
     if intent.label is None and intent.qty is not None and len(held) > 1:
         return reply(incoming, t(ctx.locale, "which_to_cancel", example=f"{sorted(held)[0]}-{intent.qty}"))
@@ -220,25 +203,15 @@ async def on_cancel(intent: Cancel, incoming: Incoming, ctx: BotContext, *,
                                  label=clean(intent.label, 8)))
     try:
         # After the deadline a buyer's change is refused (CampaignClosed): it goes through the host.
-        await cancel(order_id=order.id, now=ctx.now, label=intent.label, qty=intent.qty,
+        await cancel(order_id=before["id"], now=ctx.now, label=intent.label, qty=intent.qty,
                      actor=actor(incoming), require_open=True)
     except NotFound:
         return reply(incoming, t(ctx.locale, "nothing_to_cancel", name=name))
     except DomainError as error:
         return reply(incoming, refusal(error, campaign, await items_of(campaign.id), ctx.locale))
-    after = await order_view(order.id)
+    after = await order_view(before["id"])
     return reply(incoming, "\n".join(_cancelled_lines(before, after, ctx.locale)
                                      + order_summary(ctx.locale, after)))
-
-
-async def _holding(campaigns: tuple[Campaign, ...], user_id: str | None, label: str | None) -> list[Campaign]:
-    """Those of ``campaigns`` in which the buyer holds a line (of ``label``, when given)."""
-    lines = OrderLine.filter(order__campaign_id__in=[c.id for c in campaigns], status__in=ACTIVE,
-                             order__member__line_user_id=user_id or "")
-    if label is not None:
-        lines = lines.filter(item__label=label)
-    held = set(await lines.values_list("order__campaign_id", flat=True))
-    return [c for c in campaigns if c.id in held]
 
 
 def _cancelled_lines(before: dict, after: dict, locale: str) -> list[str]:
@@ -285,8 +258,7 @@ async def on_answer(incoming: Incoming, ctx: BotContext) -> list[dict] | None:
         return None
     first = parse_group(asks.get("text", ""))
     if asks.get("kind") == "campaign" and isinstance(first, (Order, Cancel)):
-        by_id = {c.id: c for c in await Campaign.filter(id__in=list(asks.get("campaigns", [])))}
-        listed = [by_id[i] for i in asks.get("campaigns", []) if i in by_id]
+        listed = await campaigns_by_id(list(asks.get("campaigns", [])))
         picked = pick_answer(incoming.text, [(c.code, c.title) for c in listed])
         if picked is None:
             return _no_campaign(Choice(several=tuple(listed)), _as_asked(incoming, asks), ctx,
@@ -295,7 +267,7 @@ async def on_answer(incoming: Incoming, ctx: BotContext) -> list[dict] | None:
             return await on_cancel(first, incoming, ctx, campaign=listed[picked])
         return await on_order(Order(first.lines, code=listed[picked].code), incoming, ctx)
     if asks.get("kind") == "item" and isinstance(first, Order):
-        campaign = await Campaign.get_or_none(id=asks.get("campaign"))
+        campaign = next(iter(await campaigns_by_id([asks.get("campaign")])), None)
         if campaign is None:
             return None
         items = await items_of(campaign.id)
@@ -332,15 +304,6 @@ def malformed_text(intent: Malformed, locale: str) -> str:
 
 # --- edited and unsent messages -----------------------------------------------------------
 
-async def _lines_of_message(incoming: Incoming) -> list[OrderLine]:
-    if not incoming.message_id or not incoming.user_id:
-        return []
-    return await OrderLine.filter(
-        source_message_id=incoming.message_id, status__in=ACTIVE,
-        order__member__line_user_id=incoming.user_id,
-    ).prefetch_related("item").order_by("id")
-
-
 async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
     """The lines booked from the edited message follow its new text: reduced, cancelled or
     added per label (a label kept keeps its place in the stock). A message that booked
@@ -348,30 +311,24 @@ async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
     if incoming.source != "group" or not incoming.group_id:
         return []
     intent = parse_group(incoming.text, mentions_bot=incoming.mentions_bot)
-    old = await _lines_of_message(incoming)
+    old = await lines_of_message(incoming.message_id, incoming.user_id)
     if not old:
         return await on_order(intent, incoming, ctx) if isinstance(intent, Order) else []
-    campaign = await Campaign.get(id=old[0].item.campaign_id)
+    (campaign,) = await campaigns_by_id([old[0].item.campaign_id])
     if isinstance(intent, Malformed):
         return reply(incoming, malformed_text(intent, ctx.locale))
     items = await items_of(campaign.id)
-    wanted: dict[str, int] = defaultdict(int)
-    notes: dict[str, str] = {}
+    wanted: list[Wanted] = []  # anything but an order (chat, a cancel): the message's lines go
     if isinstance(intent, Order):
         resolution = resolve_items(intent, [ItemRef(i.label, i.name) for i in items])
         if not resolution.ok:
             return reply(incoming, _question(resolution.problem, items, ctx.locale))
-        for line in resolution.lines:
-            wanted[line.label] += line.qty
-            notes.setdefault(line.label, line.note or "")
-    # Anything else (chat, a cancel): the message no longer orders, so its lines go.
-    order_id = old[0].order_id
+        wanted = [Wanted(line.label, line.qty, line.note or "") for line in resolution.lines]
     try:
-        async with in_transaction():  # all of the change, or none of it
-            await _apply_edit(old, wanted, notes, order_id, campaign, incoming, ctx)
+        await amend(old, wanted, message_id=incoming.message_id, now=ctx.now, actor=actor(incoming))
     except DomainError as error:
         return reply(incoming, refusal(error, campaign, items, ctx.locale))
-    view = await order_view(order_id)
+    view = await order_view(old[0].order_id)
     summary = order_summary(ctx.locale, view)
     if active_lines(view):  # swap "order #12 now:" for "order #12 updated:"
         summary = [t(ctx.locale, "order_updated", number=view["number"]), *summary[1:],
@@ -379,45 +336,14 @@ async def on_edited(incoming: Incoming, ctx: BotContext) -> list[dict]:
     return reply(incoming, "\n".join(summary))
 
 
-async def _apply_edit(old: list[OrderLine], wanted: dict[str, int], notes: dict[str, str],
-                      order_id: int, campaign: Campaign, incoming: Incoming,
-                      ctx: BotContext) -> None:
-    by_label: dict[str, list[OrderLine]] = defaultdict(list)
-    for line in old:
-        by_label[line.item.label.upper()].append(line)
-    for label, lines in by_label.items():
-        surplus = sum(line.qty for line in lines) - wanted.get(label, 0)
-        # Like commerce's cancel: waitlisted units first, then the newest.
-        for line in sorted(lines, key=lambda l: (l.status != "waitlisted", -l.id)):
-            if surplus <= 0:
-                break
-            take = min(surplus, line.qty)
-            await cancel(order_id=order_id, line_id=line.id, qty=take, now=ctx.now,
-                         actor=actor(incoming), require_open=True)
-            surplus -= take
-    extra = [Wanted(label, qty - sum(l.qty for l in by_label.get(label, [])), notes.get(label, ""))
-             for label, qty in wanted.items()
-             if qty > sum(l.qty for l in by_label.get(label, []))]
-    if extra:
-        await reserve(campaign_id=campaign.id, member_id=(await OrderRow.get(id=order_id)).member_id,
-                      wanted=extra, now=ctx.now, source="chat",
-                      source_message_id=incoming.message_id, actor=actor(incoming))
-
-
 async def on_unsend(incoming: Incoming, ctx: BotContext) -> list[dict]:
     """Unsending an order message cancels its lines while the campaign is open. There is no
     reply token, so nothing is said."""
-    old = await _lines_of_message(incoming)
+    old = await lines_of_message(incoming.message_id, incoming.user_id)
     if not old:
         return []
     try:
-        async with in_transaction():
-            for line in old:
-                try:
-                    await cancel(order_id=line.order_id, line_id=line.id, now=ctx.now,
-                                 actor=actor(incoming), require_open=True)
-                except NotFound:  # cancelled meanwhile
-                    continue
+        await amend(old, [], message_id=incoming.message_id, now=ctx.now, actor=actor(incoming))
     except CampaignClosed:  # after the deadline an unsend changes nothing (and cannot be answered)
         pass
     return []

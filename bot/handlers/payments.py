@@ -12,7 +12,7 @@ from bot.handlers import ordering
 from bot.handlers.lookup import actor, known_member, latest_campaign, quoted_campaign, reply
 from bot.messages import t
 from commerce.errors import DomainError
-from commerce.models import CampaignGroup
+from commerce.choosing import group_campaign_ids
 from commerce.money import format_money
 from commerce.payments import order_for_transfer, report_transfer
 
@@ -53,5 +53,4 @@ async def _campaigns_in_scope(incoming: Incoming) -> set[int] | None:
     quoted = await quoted_campaign(incoming.group_id, incoming.quoted_message_id)
     if quoted is not None:
         return {quoted.id}
-    return set(await CampaignGroup.filter(group__line_group_id=incoming.group_id)
-               .values_list("campaign_id", flat=True))
+    return await group_campaign_ids(incoming.group_id)
