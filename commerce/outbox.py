@@ -35,28 +35,19 @@ class Message:
     approved_by: str = ""  # sent even over the month's budget (commerce.pushes)
 
 
+def _row(m: Message, now: datetime, created_at: datetime | None = None, **claim: Any) -> Notification:
+    return Notification(
+        channel=m.channel, reply_token=m.reply_token, recipient_kind=m.recipient_kind, recipient=m.recipient,
+        template=m.template, params=m.params, campaign_id=m.campaign_id, dedupe_key=m.dedupe_key,
+        approved_by=m.approved_by, retry_key=uuid.uuid4(), next_attempt_at=now, created_at=created_at or now, **claim,
+    )
+
+
 async def enqueue(*messages: Message, now: datetime | None = None) -> None:
     """Queue messages; call inside the transaction of the change that causes them."""
     now = now or utcnow()
-    rows = [
-        Notification(
-            channel=m.channel,
-            reply_token=m.reply_token,
-            recipient_kind=m.recipient_kind,
-            recipient=m.recipient,
-            template=m.template,
-            params=m.params,
-            campaign_id=m.campaign_id,
-            dedupe_key=m.dedupe_key,
-            retry_key=uuid.uuid4(),
-            next_attempt_at=now,
-            created_at=now,
-            approved_by=m.approved_by,
-        )
-        for m in messages
-    ]
-    if rows:
-        await Notification.bulk_create(rows, ignore_conflicts=True)
+    if messages:
+        await Notification.bulk_create([_row(m, now) for m in messages], ignore_conflicts=True)
 
 
 async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease_s: int = 30,
@@ -65,12 +56,9 @@ async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease
     no claim round trip and no read: the row is handed over); if the worker dies first, the
     lease lapses and any worker sends it. A reply's ``created_at`` is when LINE issued its token
     (the event's stamp): the token's life is counted from it."""
-    return await Notification.create(
-        channel=message.channel, reply_token=message.reply_token, recipient_kind=message.recipient_kind,
-        recipient=message.recipient, template=message.template, params=message.params,
-        campaign_id=message.campaign_id, dedupe_key=message.dedupe_key, retry_key=uuid.uuid4(),
-        next_attempt_at=now, created_at=created_at or now, **QUEUE.lease(worker, now, lease_s),
-    )
+    row = _row(message, now, created_at, **QUEUE.lease(worker, now, lease_s))
+    await row.save(force_create=True)
+    return row
 
 
 async def enqueue_claimed_many(messages: list[Message], worker: str, *, now: datetime,
@@ -83,15 +71,8 @@ async def enqueue_claimed_many(messages: list[Message], worker: str, *, now: dat
     from commerce.db import new_ids
 
     ids = await new_ids(connections.get("default"), "notifications", len(messages))
-    rows = [
-        Notification(
-            id=nid, channel=m.channel, reply_token=m.reply_token, recipient_kind=m.recipient_kind,
-            recipient=m.recipient, template=m.template, params=m.params, campaign_id=m.campaign_id,
-            dedupe_key=m.dedupe_key, retry_key=uuid.uuid4(), next_attempt_at=now, created_at=at,
-            **QUEUE.lease(worker, now, lease_s),
-        )
-        for nid, m, at in zip(ids, messages, created_at)
-    ]
+    rows = [_row(m, now, at, id=nid, **QUEUE.lease(worker, now, lease_s))
+            for nid, m, at in zip(ids, messages, created_at)]
     await Notification.bulk_create(rows)
     return rows
 

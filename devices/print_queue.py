@@ -96,16 +96,7 @@ async def enqueue_receipt(
     """
     if not await Order.exists(id=order_id):
         raise NotFound(f"no order {order_id}", field="order_id")
-    return await PrintJob.create(
-        order_id=order_id,
-        kind="receipt",
-        is_copy=is_copy,
-        open_drawer=open_drawer,
-        status="queued",
-        next_attempt_at=now,
-        actor=actor[:100],
-        created_at=now,
-    )
+    return await _enqueue("receipt", order_id, actor=actor, is_copy=is_copy, open_drawer=open_drawer, now=now)
 
 
 async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
@@ -113,16 +104,13 @@ async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
 
     Send it with `PrintQueue.print_job` right away; it is never retried later.
     """
-    return await PrintJob.create(
-        order_id=None,
-        kind="drawer",
-        is_copy=False,
-        open_drawer=True,
-        status="queued",
-        next_attempt_at=now,
-        actor=actor[:100],
-        created_at=now,
-    )
+    return await _enqueue("drawer", None, actor=actor, is_copy=False, open_drawer=True, now=now)
+
+
+async def _enqueue(kind: str, order_id: int | None, *, actor: str, is_copy: bool, open_drawer: bool,
+                   now: datetime) -> PrintJob:
+    return await PrintJob.create(order_id=order_id, kind=kind, is_copy=is_copy, open_drawer=open_drawer,
+                                 status=QUEUE.todo, next_attempt_at=now, actor=actor[:100], created_at=now)
 
 
 class PrintQueue:
