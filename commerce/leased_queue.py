@@ -82,37 +82,54 @@ Step = Callable[[], Awaitable[float | None]]
 class Worker:
     """One task calling ``step`` until stopped. After each step it waits what the step returned:
     0 goes on at once, seconds sleep, None (nothing due) waits until woken or ``poll_s``. A step
-    that raises is logged and waits as None."""
+    that raises is logged and waits as None. ``first_s``: the wait before the first step."""
 
-    def __init__(self, step: Step, *, name: str, poll_s: float) -> None:
+    def __init__(self, step: Step, *, name: str, poll_s: float, first_s: float = 0) -> None:
         self.step = step
         self.name = name
         self.poll_s = poll_s
+        self.first_s = first_s
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name=self.name)
 
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    async def stop(self, grace_s: float = 0) -> None:
+        """Cancel the task; with ``grace_s``, first let a step under way end within that time (one
+        cut off inside a transaction can leave the SQLite connection's lock taken)."""
+        if not self._task:
+            return
+        self._stopping.set()
+        self._wake.set()
+        if grace_s:
+            await asyncio.wait({self._task}, timeout=grace_s)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def _run(self) -> None:
-        while True:
+        pause: float | None = self.first_s
+        while await self._waited(pause):
             try:
                 pause = await self.step()
             except Exception:
                 log.exception("%s failed; retrying", self.name)
                 pause = None
+
+    async def _waited(self, pause: float | None) -> bool:
+        """Wait ``pause`` (as a step's answer); False, at once, when stopping."""
+        if self._stopping.is_set():
+            return False
+        with contextlib.suppress(asyncio.TimeoutError):
             if pause is None:
                 self._wake.clear()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
             elif pause > 0:
-                await asyncio.sleep(pause)
+                await asyncio.wait_for(self._stopping.wait(), pause)
+        return not self._stopping.is_set()

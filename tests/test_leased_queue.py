@@ -103,3 +103,38 @@ async def test_the_worker_loop_goes_on_at_once_after_work_waits_when_idle_and_su
 
     assert idle == ["0", "boom"]  # work: on at once; a failure waits like idle
     assert steps == ["0", "boom", "None"]
+
+
+async def test_a_sleep_asked_for_by_a_step_is_not_cut_short_by_a_wake():
+    steps: list[float] = []
+
+    async def step():
+        steps.append(asyncio.get_running_loop().time())
+        return 5.0
+
+    worker = Worker(step, name="test", poll_s=60)
+    worker.start()
+    await asyncio.sleep(0.05)
+    worker.wake()
+    await asyncio.sleep(0.05)
+    await worker.stop()
+
+    assert len(steps) == 1
+
+
+async def test_a_graceful_stop_lets_the_step_under_way_end_and_cancels_one_that_takes_too_long():
+    ended: list[str] = []
+
+    async def step(seconds):
+        await asyncio.sleep(seconds)
+        ended.append(str(seconds))
+
+    quick = Worker(lambda: step(0.05), name="quick", poll_s=60)
+    slow = Worker(lambda: step(10), name="slow", poll_s=60)
+    quick.start()
+    slow.start()
+    await asyncio.sleep(0)
+
+    await asyncio.gather(quick.stop(grace_s=1), slow.stop(grace_s=0.1))
+
+    assert ended == ["0.05"]
