@@ -6,6 +6,8 @@ be claimed: two workers or processes never both hold it, and the row of a worker
 taken over once its lease lapses. Every outcome (finished, or tried again after a backoff) is
 written only under the worker's own claim (``mine``), so a worker that lost its lease changes
 nothing. Each step is one statement: no transaction stays open while the work is done.
+The outbox and the print queue are such queues; the inbound events share only the loop (one
+fenced holder of a named lease, ``commerce.leases``, applies them in LINE's order).
 """
 from __future__ import annotations
 
