@@ -92,24 +92,24 @@ class Worker:
         self.poll_s = poll_s
         self.first_s = first_s
         self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
+        self._busy = False  # in a step, not waiting
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        self._stopping.clear()
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self, grace_s: float = 0) -> None:
-        """Cancel the task; with ``grace_s``, first let a step under way end within that time (one
-        cut off inside a transaction can leave the SQLite connection's lock taken)."""
+        """Cancel the task. With ``grace_s``, a step under way may end first, within that time (one
+        cut off inside a transaction can leave the SQLite connection's lock taken); a wait is cut."""
         if not self._task:
             return
-        self._stopping.set()
-        self._wake.set()
-        if grace_s:
+        self._stopping = True
+        if grace_s and self._busy:
             await asyncio.wait({self._task}, timeout=grace_s)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -117,21 +117,18 @@ class Worker:
 
     async def _run(self) -> None:
         pause: float | None = self.first_s
-        while await self._waited(pause):
+        while not self._stopping:
+            if pause is None:
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            elif pause > 0:
+                await asyncio.sleep(pause)
+            self._busy = True
             try:
                 pause = await self.step()
             except Exception:
                 log.exception("%s failed; retrying", self.name)
                 pause = None
-
-    async def _waited(self, pause: float | None) -> bool:
-        """Wait ``pause`` (as a step's answer); False, at once, when stopping."""
-        if self._stopping.is_set():
-            return False
-        with contextlib.suppress(asyncio.TimeoutError):
-            if pause is None:
-                self._wake.clear()
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
-            elif pause > 0:
-                await asyncio.wait_for(self._stopping.wait(), pause)
-        return not self._stopping.is_set()
+            finally:
+                self._busy = False
