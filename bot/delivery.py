@@ -24,13 +24,13 @@ from commerce.campaigns import campaign_detail
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from commerce.group_commit import GroupCommit
+from commerce.leased_queue import Worker
 from commerce.models import CampaignGroup, LineGroup, Notification
 from commerce.reports import pick_list
 
 from bot.line_api import LineApiError, LineMonthlyLimit, LinePermanent, LineRetryable
 
 log = logging.getLogger(__name__)
-BACKOFF_S = (1, 2, 5, 15, 30, 60, 120, 300)
 REPLY_TOKEN_LIFE_S = 60
 IN_FLIGHT = 64
 TRIED_WAIT_S = 1.0  # the longest a reply waits for "tried" to be recorded before it goes anyway
@@ -44,11 +44,6 @@ class Sender(Protocol):
 
 
 Renderer = Callable[[str, dict, str], Any]  # (template, params, locale) -> messages (sync or async)
-
-
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    delay = BACKOFF_S[min(attempts, len(BACKOFF_S) - 1)]
-    return max(delay, retry_after or 0)
 
 
 async def render(note: Notification, locale: str, tz: ZoneInfo) -> list[dict]:
@@ -79,9 +74,7 @@ class Delivery:
         self.worker_id = worker_id
         self.locale = locale
         self.clock = clock
-        self.poll_s = poll_s
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._worker = Worker(self._step, name="delivery", poll_s=poll_s)
         self._sending: set[asyncio.Task] = set()
         # LINE allows 2,000 requests/s per channel; 64 in flight stays well inside it.
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
@@ -89,36 +82,20 @@ class Delivery:
         self._sent: GroupCommit[tuple[int, list[str]], None] = GroupCommit(self._record_sent, name="replies-sent")
 
     def wake(self) -> None:
-        self._wake.set()
+        self._worker.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery")
+        self._worker.start()
 
     async def stop(self) -> None:
         sending = list(self._sending)
         for task in sending:
             task.cancel()
         await asyncio.gather(*sending, return_exceptions=True)
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await self._worker.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                done = await self.drain()
-            except Exception:
-                log.exception("delivery failed; retrying")
-                done = 0
-            if not done:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                except asyncio.TimeoutError:
-                    pass
+    async def _step(self) -> float | None:
+        return 0 if await self.drain() else None
 
     def send_claimed(self, notes: list[Notification]) -> None:
         """Send notifications this worker already holds (the replies of a batch just
@@ -183,7 +160,7 @@ class Delivery:
             if self._token_lapsed(note, now):
                 await self._reply_lost(note, f"reply token expired: {err}", now)
                 return
-            delay = backoff(note.attempts, err.retry_after)
+            delay = outbox.QUEUE.backoff(note.attempts, err.retry_after)
             # never past the token's life: then the buyer is told otherwise
             left = REPLY_TOKEN_LIFE_S - (now - note.created_at).total_seconds()
             delay = max(0.5, min(delay, left))
@@ -248,7 +225,7 @@ class Delivery:
                                  now=now):
                 self.wake()
         except LineRetryable as err:
-            delay = backoff(note.attempts, err.retry_after)
+            delay = outbox.QUEUE.backoff(note.attempts, err.retry_after)
             log.warning("LINE busy or down (%s); notification %s again in %ss", err, note.id, delay)
             await outbox.mark_retry(note.id, self.worker_id, str(err), now=now, delay_s=delay)
         except LinePermanent as err:

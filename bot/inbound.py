@@ -37,6 +37,7 @@ from tortoise.transactions import in_transaction
 from commerce import leases, outbox
 from commerce.db import execute, fetch, utcnow
 from commerce.group_commit import GroupCommit
+from commerce.leased_queue import Worker
 
 log = logging.getLogger(__name__)
 
@@ -220,26 +221,20 @@ class InboundWorker:
         self.reply_worker = reply_worker or worker_id  # the delivery worker the replies are claimed for
         self.on_replies = on_replies or (lambda ids: None)
         self.on_applied = on_applied or (lambda: None)
-        self.poll_s = poll_s
         self.batch = batch
         self.in_flight = in_flight
         self.holding = False
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._renewed_ms = 0
+        self._worker = Worker(self._step, name="inbound applier", poll_s=poll_s)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._worker.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="inbound")
+        self._worker.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await self._worker.stop()
         if self.holding:
             try:
                 await leases.release(connections.get("default"), LEASE, self.worker_id)
@@ -247,33 +242,21 @@ class InboundWorker:
                 log.warning("could not release the inbound lease", exc_info=True)
             self.holding = False
 
-    async def _run(self) -> None:
-        renewed_ms = 0
-        while True:
-            wait_s: float | None = self.poll_s
-            try:
-                if not self.holding or now_ms() - renewed_ms > LEASE_TTL_MS // 3:
-                    self.holding = await leases.take(connections.get("default"), LEASE, self.worker_id,
-                                                     now_ms=now_ms(), ttl_ms=LEASE_TTL_MS)
-                    renewed_ms = now_ms()
-                if self.holding:
-                    applied, next_due = await self.drain()
-                    if applied:
-                        renewed_ms = now_ms()  # the batch renewed it
-                        if applied >= self.batch:
-                            continue
-                    if next_due is not None:
-                        # Sleep until the next event's window ends (at least one group-commit
-                        # tick, so a burst is applied in batches rather than one by one).
-                        await asyncio.sleep(max(GATHER_S, (next_due - now_ms()) / 1000))
-                        continue
-            except Exception:
-                log.exception("inbound applier failed; retrying")
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), wait_s)
-            except asyncio.TimeoutError:
-                pass
+    async def _step(self) -> float | None:
+        if not self.holding or now_ms() - self._renewed_ms > LEASE_TTL_MS // 3:
+            self.holding = await leases.take(connections.get("default"), LEASE, self.worker_id,
+                                             now_ms=now_ms(), ttl_ms=LEASE_TTL_MS)
+            self._renewed_ms = now_ms()
+        if not self.holding:
+            return None
+        applied, next_due = await self.drain()
+        if applied:
+            self._renewed_ms = now_ms()  # the batch renewed it
+            if applied >= self.batch:
+                return 0
+        # Sleep until the next event's window ends (at least one group-commit tick, so a burst
+        # is applied in batches rather than one by one).
+        return None if next_due is None else max(GATHER_S, (next_due - now_ms()) / 1000)
 
     async def _apply_together(self, tx: Any, todo: list[tuple[dict, dict]], prepared: Any,
                               at: datetime) -> tuple[int, list[Any]]:

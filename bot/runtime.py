@@ -13,12 +13,13 @@ from bot.events import BotContext, Profiles
 from bot.inbound import InboundWorker, InFlight
 from bot.webhook import to_incoming
 from commerce.db import utcnow
+from commerce.leased_queue import Worker
 from commerce.models import Member
 
 log = logging.getLogger(__name__)
 NAME_SWEEP_S = 300  # how often nameless buyers' profiles are asked for again
-QUOTA_SWEEP_S = 300
-SWEEP_STOP_S = 15  # how long stop waits for a sweep under way  # how often LINE's quota and consumption are read for the staff pages
+QUOTA_SWEEP_S = 300  # how often LINE's quota and consumption are read for the staff pages
+SWEEP_STOP_S = 15  # how long stop waits for a sweep under way
 _MEMBERS_CHANGE = ("join", "memberJoined", "memberLeft")
 
 
@@ -42,7 +43,8 @@ class BotRuntime:
         self.clock = clock
         self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock,
                                  push_budget=push_budget)
-        self._stopping = asyncio.Event()  # set by stop: the sweeps end
+        self._sweeps = [Worker(self._sweep_names, name="names", poll_s=NAME_SWEEP_S, first_s=NAME_SWEEP_S),
+                        Worker(self._sweep_quota, name="quota", poll_s=QUOTA_SWEEP_S)]
         self.in_flight = InFlight()  # events the webhook has parsed and not yet stored
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
                                      reply_worker=worker_id, in_flight=self.in_flight,
@@ -118,47 +120,22 @@ class BotRuntime:
         self.delivery.start()
         self.inbound.wake()  # events stored before a crash or restart are applied now
         self.delivery.wake()
-        self._stopping.clear()
-        self._names_task = asyncio.create_task(self._name_sweeps(), name="names")
-        self._quota_task = asyncio.create_task(self._quota_sweeps(), name="quota")
+        for sweep in self._sweeps:
+            sweep.start()
 
     async def stop(self) -> None:
         # The sweeps are asked to stop, not cancelled: one cut off inside a transaction can leave
         # the database connection's lock taken (seen as a hang at shutdown). A sweep that does
         # not end within its LINE timeout is cancelled after all.
-        self._stopping.set()
-        sweeps = [t for t in (getattr(self, "_names_task", None), getattr(self, "_quota_task", None)) if t]
-        if sweeps:
-            _, late = await asyncio.wait(sweeps, timeout=SWEEP_STOP_S)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+        await asyncio.gather(*[sweep.stop(grace_s=SWEEP_STOP_S) for sweep in self._sweeps])
         await self.inbound.stop()
         await self.delivery.stop()
 
-    async def _pause(self, seconds: float) -> bool:
-        """Sleep ``seconds``; False (at once) when the runtime is stopping."""
-        try:
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-        except asyncio.TimeoutError:
-            return True
-        return False
+    async def _sweep_names(self) -> None:
+        await self.refresh_names()
 
-    async def _name_sweeps(self) -> None:
-        while await self._pause(NAME_SWEEP_S):
-            try:
-                await self.refresh_names()
-            except Exception:
-                log.warning("refreshing display names failed; next sweep tries again", exc_info=True)
-
-    async def _quota_sweeps(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.delivery.refresh_quota()
-            except Exception:
-                log.warning("reading LINE's quota failed; next sweep tries again", exc_info=True)
-            if not await self._pause(QUOTA_SWEEP_S):
-                return
+    async def _sweep_quota(self) -> None:
+        await self.delivery.refresh_quota()
 
     async def refresh_names(self, limit: int = 50) -> int:
         """Buyers first seen while LINE's profile API was away have no name; ask again, by

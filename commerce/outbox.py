@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from commerce.db import for_dialect, utcnow
+from commerce.leased_queue import LeasedQueue
 from commerce.models import LineGroup, Member, Notification
+
+QUEUE = LeasedQueue(Notification, todo="pending", backoff_s=(1, 2, 5, 15, 30, 60, 120, 300))
 
 
 @dataclass(frozen=True)
@@ -33,28 +35,19 @@ class Message:
     approved_by: str = ""  # sent even over the month's budget (commerce.pushes)
 
 
+def _row(m: Message, now: datetime, created_at: datetime | None = None, **claim: Any) -> Notification:
+    return Notification(
+        channel=m.channel, reply_token=m.reply_token, recipient_kind=m.recipient_kind, recipient=m.recipient,
+        template=m.template, params=m.params, campaign_id=m.campaign_id, dedupe_key=m.dedupe_key,
+        approved_by=m.approved_by, retry_key=uuid.uuid4(), next_attempt_at=now, created_at=created_at or now, **claim,
+    )
+
+
 async def enqueue(*messages: Message, now: datetime | None = None) -> None:
     """Queue messages; call inside the transaction of the change that causes them."""
     now = now or utcnow()
-    rows = [
-        Notification(
-            channel=m.channel,
-            reply_token=m.reply_token,
-            recipient_kind=m.recipient_kind,
-            recipient=m.recipient,
-            template=m.template,
-            params=m.params,
-            campaign_id=m.campaign_id,
-            dedupe_key=m.dedupe_key,
-            retry_key=uuid.uuid4(),
-            next_attempt_at=now,
-            created_at=now,
-            approved_by=m.approved_by,
-        )
-        for m in messages
-    ]
-    if rows:
-        await Notification.bulk_create(rows, ignore_conflicts=True)
+    if messages:
+        await Notification.bulk_create([_row(m, now) for m in messages], ignore_conflicts=True)
 
 
 async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease_s: int = 30,
@@ -63,13 +56,9 @@ async def enqueue_claimed(message: Message, worker: str, *, now: datetime, lease
     no claim round trip and no read: the row is handed over); if the worker dies first, the
     lease lapses and any worker sends it. A reply's ``created_at`` is when LINE issued its token
     (the event's stamp): the token's life is counted from it."""
-    return await Notification.create(
-        channel=message.channel, reply_token=message.reply_token, recipient_kind=message.recipient_kind,
-        recipient=message.recipient, template=message.template, params=message.params,
-        campaign_id=message.campaign_id, dedupe_key=message.dedupe_key, retry_key=uuid.uuid4(),
-        next_attempt_at=now, created_at=created_at or now, claimed_by=worker,
-        claimed_until=now + timedelta(seconds=lease_s),
-    )
+    row = _row(message, now, created_at, **QUEUE.lease(worker, now, lease_s))
+    await row.save(force_create=True)
+    return row
 
 
 async def enqueue_claimed_many(messages: list[Message], worker: str, *, now: datetime,
@@ -82,45 +71,20 @@ async def enqueue_claimed_many(messages: list[Message], worker: str, *, now: dat
     from commerce.db import new_ids
 
     ids = await new_ids(connections.get("default"), "notifications", len(messages))
-    rows = [
-        Notification(
-            id=nid, channel=m.channel, reply_token=m.reply_token, recipient_kind=m.recipient_kind,
-            recipient=m.recipient, template=m.template, params=m.params, campaign_id=m.campaign_id,
-            dedupe_key=m.dedupe_key, retry_key=uuid.uuid4(), next_attempt_at=now, created_at=at,
-            claimed_by=worker, claimed_until=now + timedelta(seconds=lease_s),
-        )
-        for nid, m, at in zip(ids, messages, created_at)
-    ]
+    rows = [_row(m, now, at, id=nid, **QUEUE.lease(worker, now, lease_s))
+            for nid, m, at in zip(ids, messages, created_at)]
     await Notification.bulk_create(rows)
     return rows
 
 
 async def claim_due(worker: str, *, now: datetime, limit: int = 50, lease_s: int = 60) -> list[Notification]:
     """Claim up to ``limit`` due notifications for ``worker``; each row goes to one worker."""
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    candidates = (
-        await Notification.filter(free, status="pending", next_attempt_at__lte=now)
-        .order_by("id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    until = now + timedelta(seconds=lease_s)
-    claimed = []
-    for nid in candidates:
-        won = await Notification.filter(free, id=nid, status="pending").update(
-            claimed_by=worker, claimed_until=until
-        )
-        if won:
-            claimed.append(nid)
+    claimed = await QUEUE.claim_due(worker, now=now, limit=limit, lease_s=lease_s)
     return await Notification.filter(id__in=claimed).order_by("id") if claimed else []
 
 
 async def mark_sent(nid: int, worker: str, message_ids: list[str], *, now: datetime, billed: int = 0) -> bool:
-    return bool(
-        await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
-            status="sent", sent_at=now, sent_message_ids=message_ids, claimed_until=None, billed=billed
-        )
-    )
+    return await QUEUE.finish(nid, worker, "sent", sent_at=now, sent_message_ids=message_ids, billed=billed)
 
 
 _SENT = ("UPDATE notifications SET status = 'sent', sent_at = ?, sent_message_ids = ?, claimed_until = NULL"
@@ -157,31 +121,22 @@ async def mark_retry(nid: int, worker: str, error: str, *, now: datetime, delay_
     """Try again in ``delay_s``. ``untried``: the attempt surely never reached LINE (a reply
     is then as good as never tried)."""
     extra: dict[str, Any] = {"tried_at": None} if untried else {}
-    await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
-        **extra,
-        attempts=F("attempts") + 1,
-        last_error=error[:500],
-        next_attempt_at=now + timedelta(seconds=delay_s),
-        claimed_until=None,
-    )
+    await QUEUE.retry(nid, worker, error, now=now, delay_s=delay_s, **extra)
 
 
 async def mark_replies_tried(ids: list[int], worker: str, *, now: datetime) -> None:
     """Before replies are handed to LINE: from now on an "invalid reply token" for these rows
     may be our own accepted attempt (``reply_spent``), not a lost answer."""
     if ids:
-        await Notification.filter(id__in=ids, claimed_by=worker, status="pending",
-                                  tried_at__isnull=True).update(tried_at=now)
+        await QUEUE.mine(worker, id__in=ids, tried_at__isnull=True).update(tried_at=now)
 
 
 async def reply_spent(nid: int, worker: str, error: str, *, now: datetime) -> bool:
     """LINE refused the token of a reply that an earlier attempt had already handed over: that
     attempt was most likely accepted (its answer or our record of it was lost). Recorded as
     sent, with the doubt in its error; nothing is pushed, so the buyer is never told twice."""
-    return bool(await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
-        status="sent", sent_at=now, claimed_until=None,
-        last_error=f"token spent by an earlier attempt (most likely delivered): {error}"[:500],
-    ))
+    return await QUEUE.finish(nid, worker, "sent", sent_at=now,
+                              error=f"token spent by an earlier attempt (most likely delivered): {error}")
 
 
 async def reply_lost(note: Notification, worker: str, error: str, *, now: datetime) -> bool:
@@ -192,10 +147,8 @@ async def reply_lost(note: Notification, worker: str, error: str, *, now: dateti
     user_id = (note.params or {}).get("user_id")
     async with in_transaction():
         follows = bool(user_id) and await Member.exists(line_user_id=user_id, follows=True)
-        if not await Notification.filter(id=note.id, claimed_by=worker, status="pending").update(
-            status="failed", claimed_until=None,
-            last_error=f"{'pushed 1:1' if follows and user_id else UNTOLD}: {error}"[:500],
-        ):
+        if not await QUEUE.finish(note.id, worker, "failed",
+                                  error=f"{'pushed 1:1' if follows and user_id else UNTOLD}: {error}"):
             return False
         if follows and user_id:
             await enqueue(Message(recipient_kind="member", recipient=user_id, template="late_reply",
@@ -225,9 +178,7 @@ async def untold(limit: int = 100) -> list[dict[str, Any]]:
 
 
 async def mark_failed(nid: int, worker: str, error: str, *, now: datetime) -> None:
-    await Notification.filter(id=nid, claimed_by=worker, status="pending").update(
-        status="failed", last_error=error[:500], claimed_until=None
-    )
+    await QUEUE.finish(nid, worker, "failed", error=error)
 
 
 QUESTION = "question"  # the template of a reply that asks the buyer something (its params say what)

@@ -33,10 +33,11 @@ from datetime import datetime, timedelta
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from commerce.db import utcnow
 from commerce.errors import NotFound
+from commerce.leased_queue import LeasedQueue
 from commerce.models import Order, PrintJob
 from devices.escpos_render import Encoding, render
 from devices.i18n import LOCALES, Locale
@@ -46,8 +47,8 @@ from devices.receipt_data import receipt_for_order
 
 log = logging.getLogger(__name__)
 
-BACKOFF_S: tuple[int, ...] = (5, 15, 60, 300)
-"""Seconds before the next attempt after the 1st, 2nd, 3rd and any later failure."""
+QUEUE = LeasedQueue(PrintJob, todo="queued", backoff_s=(5, 15, 60, 300))
+"""Its backoff: seconds before the next attempt after the 1st, 2nd, 3rd and any later failure."""
 
 DRAWER_WINDOW = timedelta(seconds=60)
 """A job asking for the cash drawer opens it only this soon after the sale: a receipt
@@ -95,16 +96,7 @@ async def enqueue_receipt(
     """
     if not await Order.exists(id=order_id):
         raise NotFound(f"no order {order_id}", field="order_id")
-    return await PrintJob.create(
-        order_id=order_id,
-        kind="receipt",
-        is_copy=is_copy,
-        open_drawer=open_drawer,
-        status="queued",
-        next_attempt_at=now,
-        actor=actor[:100],
-        created_at=now,
-    )
+    return await _enqueue("receipt", order_id, actor=actor, is_copy=is_copy, open_drawer=open_drawer, now=now)
 
 
 async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
@@ -112,20 +104,13 @@ async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
 
     Send it with `PrintQueue.print_job` right away; it is never retried later.
     """
-    return await PrintJob.create(
-        order_id=None,
-        kind="drawer",
-        is_copy=False,
-        open_drawer=True,
-        status="queued",
-        next_attempt_at=now,
-        actor=actor[:100],
-        created_at=now,
-    )
+    return await _enqueue("drawer", None, actor=actor, is_copy=False, open_drawer=True, now=now)
 
 
-def _unclaimed(now: datetime) -> Q:
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+async def _enqueue(kind: str, order_id: int | None, *, actor: str, is_copy: bool, open_drawer: bool,
+                   now: datetime) -> PrintJob:
+    return await PrintJob.create(order_id=order_id, kind=kind, is_copy=is_copy, open_drawer=open_drawer,
+                                 status=QUEUE.todo, next_attempt_at=now, actor=actor[:100], created_at=now)
 
 
 class PrintQueue:
@@ -162,7 +147,7 @@ class PrintQueue:
         self.worker_id = worker_id[:64]
         self.clock = clock
         self.timeout = timeout
-        self.lease = timedelta(seconds=lease_s)
+        self.lease_s = lease_s
 
     async def print_job(self, job_id: int) -> PrintJob:
         """Try job `job_id` now, whatever its next attempt time, and return it as it ends.
@@ -184,15 +169,8 @@ class PrintQueue:
         Stops at the first printer failure: a printer that is down costs one timeout per
         run, not one per job, and the jobs left wait for the next run.
         """
-        now = self.clock()
-        due = (
-            await PrintJob.filter(_unclaimed(now), status="queued", next_attempt_at__lte=now)
-            .order_by("id")
-            .limit(limit)
-            .values_list("id", flat=True)
-        )
         printed = 0
-        for job_id in due:
+        for job_id in await QUEUE.due(self.clock(), limit):
             _, outcome = await self._attempt(job_id, late=True)
             if outcome == "printed":
                 printed += 1
@@ -216,9 +194,7 @@ class PrintQueue:
         `late`: the retry loop, not the request that asked for the job, is trying it.
         """
         now = self.clock()
-        won = await PrintJob.filter(_unclaimed(now), id=job_id, status="queued").update(
-            claimed_by=self.worker_id, claimed_until=now + self.lease
-        )
+        won = await QUEUE.claim(job_id, self.worker_id, now=now, lease_s=self.lease_s)
         job = await PrintJob.get_or_none(id=job_id)
         if job is None:
             raise NotFound(f"no print job {job_id}", field="job_id")
@@ -290,29 +266,19 @@ class PrintQueue:
 
     # --- outcomes, each conditional on this worker's claim ------------------------------
 
-    def _mine(self, job: PrintJob):
-        return PrintJob.filter(id=job.id, claimed_by=self.worker_id, status="queued")
-
     async def _printed(self, job: PrintJob) -> PrintJob:
-        marked = await self._mine(job).update(
-            status="printed", printed_at=self.clock(), attempts=F("attempts") + 1, claimed_until=None
-        )
-        if not marked:
+        if not await QUEUE.finish(job.id, self.worker_id, "printed", printed_at=self.clock(),
+                                  attempts=F("attempts") + 1):
             log.warning("print job %s printed after %s lost its lease", job.id, self.worker_id)
         return await PrintJob.get(id=job.id)
 
     async def _retry(self, job: PrintJob, error: str) -> PrintJob:
-        delay = BACKOFF_S[min(job.attempts, len(BACKOFF_S) - 1)]
-        await self._mine(job).update(
-            attempts=F("attempts") + 1,
-            last_error=error[:500],
-            next_attempt_at=self.clock() + timedelta(seconds=delay),
-            claimed_until=None,
-        )
+        delay = QUEUE.backoff(job.attempts)
+        await QUEUE.retry(job.id, self.worker_id, error, now=self.clock(), delay_s=delay)
         log.info("print job %s not printed (%s); next try in %s s", job.id, error, delay)
         return await PrintJob.get(id=job.id)
 
     async def _fail(self, job: PrintJob, error: str) -> PrintJob:
-        await self._mine(job).update(status="failed", last_error=error[:500], claimed_until=None)
+        await QUEUE.finish(job.id, self.worker_id, "failed", error=error)
         log.warning("print job %s failed for good: %s", job.id, error)
         return await PrintJob.get(id=job.id)
