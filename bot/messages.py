@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from commerce.money import format_money
 from commerce.words import CATALOGUE, t
+from commerce.states import LineStatus
 from commerce.words import index as _index
 
 TEXT_LIMIT = 5000  # LINE's limit per text message (counted here in UTF-16 units, the stricter)
@@ -182,9 +183,9 @@ def booked_line(locale: str, *, label: str, name: str, qty: int, status: str,
     item = item_name(label, name)
     if note and clean(note, TITLE_LIMIT):
         item = f"{item}（{clean(note, TITLE_LIMIT)}）"
-    if status == "reserved":
+    if status == LineStatus.RESERVED:
         return t(locale, "line_reserved", item=item, qty=qty)
-    if status == "waitlisted":
+    if status == LineStatus.WAITLISTED:
         if position:
             return t(locale, "line_waitlisted_at", item=item, qty=qty, position=position)
         return t(locale, "line_waitlisted", item=item, qty=qty)
@@ -195,14 +196,14 @@ def active_lines(view: dict[str, Any]) -> list[dict[str, Any]]:
     """An order view's reserved and waitlisted lines, merged per label, status and note."""
     merged: dict[tuple, dict[str, Any]] = {}
     for line in view["lines"]:
-        if line["status"] not in ("reserved", "waitlisted"):
+        if line["status"] not in (LineStatus.RESERVED, LineStatus.WAITLISTED):
             continue
         key = (line["label"], line["status"], line.get("note") or "")
         if key in merged:
             merged[key]["qty"] += line["qty"]
         else:
             merged[key] = {**line}
-    return sorted(merged.values(), key=lambda l: (l["label"], l["status"] != "reserved"))
+    return sorted(merged.values(), key=lambda l: (l["label"], l["status"] != LineStatus.RESERVED))
 
 
 def order_summary(locale: str, view: dict[str, Any]) -> list[str]:

@@ -34,7 +34,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from commerce.errors import InvalidInput, InvalidState, NotFound
-from commerce.states import ErrorCode
+from commerce.states import ErrorCode, PaymentMethod, PaymentStatus
 from commerce.models import BankStatementLine, Member, Order, Payment
 from commerce.orders import member_view
 from commerce.payments import confirm_transfer, void_payment
@@ -325,14 +325,15 @@ async def transfer_views(payments: Sequence[Payment]) -> list[dict[str, Any]]:
 
 async def list_transfers(status: str = "reported", *, limit: int = 500) -> list[dict[str, Any]]:
     """Transfers in one status (reported|confirmed|void), oldest first."""
-    if status not in ("reported", "confirmed", "void"):
+    if status not in (PaymentStatus.REPORTED, PaymentStatus.CONFIRMED, PaymentStatus.VOID):
         raise InvalidInput("status is reported, confirmed or void", field="status")
-    payments = await Payment.filter(method="transfer", status=status).order_by("created_at", "id").limit(limit)
+    payments = await (Payment.filter(method=PaymentMethod.TRANSFER, status=status)
+                      .order_by("created_at", "id").limit(limit))
     return await transfer_views(payments)
 
 
 async def _transfer(payment_id: int) -> None:
-    if not await Payment.exists(id=payment_id, method="transfer"):
+    if not await Payment.exists(id=payment_id, method=PaymentMethod.TRANSFER):
         raise NotFound("no such transfer", field="id")
 
 
@@ -363,7 +364,7 @@ async def _reports_for(lines: Sequence[StatementLine]) -> dict[int, Payment]:
     last5s = {l.last5 for l in lines if l.last5}
     if not last5s:
         return {}
-    payments = await Payment.filter(method="transfer", status="reported", last5__in=last5s,
+    payments = await Payment.filter(method=PaymentMethod.TRANSFER, status=PaymentStatus.REPORTED, last5__in=last5s,
                                     amount__in={l.amount for l in lines}).order_by("id")
     return {p.id: p for p in payments}
 

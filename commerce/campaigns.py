@@ -17,7 +17,7 @@ from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
 from commerce.members import ensure_group, upsert_member
 from commerce.models import Campaign, CampaignGroup, Item, LineGroup, Order, OrderLine
-from commerce.states import CampaignStatus
+from commerce.states import CampaignStatus, LineStatus, OrderStatus
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 STATUSES = tuple(CampaignStatus)
@@ -72,11 +72,12 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", no
     the group whose host's "結單" is answered there and then.
     Closing a closed campaign returns it unchanged; a cancelled one raises InvalidState."""
     async with in_transaction():
-        changed = await Campaign.filter(id=campaign_id, status="open").update(status="closed", closed_at=now)
+        changed = await Campaign.filter(id=campaign_id, status=CampaignStatus.OPEN).update(
+            status=CampaignStatus.CLOSED, closed_at=now)
         campaign = await Campaign.get_or_none(id=campaign_id).prefetch_related("host")
         if campaign is None:
             raise NotFound("no such campaign", field="id")
-        if campaign.status == "cancelled":
+        if campaign.status == CampaignStatus.CANCELLED:
             raise InvalidState("this campaign was cancelled")
         if changed and notice_by_reply:
             told = await LineGroup.filter(line_group_id=told_group).values_list("id", flat=True) if told_group else []
@@ -116,9 +117,9 @@ async def edit_campaign(campaign_id: int, edit: CampaignEdit, *, now: datetime, 
         campaign = await Campaign.select_for_update().get_or_none(id=campaign_id)
         if campaign is None:
             raise NotFound("no such campaign", field="id")
-        if campaign.status == "cancelled":
+        if campaign.status == CampaignStatus.CANCELLED:
             raise InvalidState("this campaign was cancelled")
-        if closes_at is not None and campaign.status != "open":
+        if closes_at is not None and campaign.status != CampaignStatus.OPEN:
             raise InvalidState(f"only an open campaign's deadline can move; this one is {campaign.status}")
         start = pickup_from or campaign.pickup_from
         end = pickup_until or campaign.pickup_until
@@ -138,20 +139,21 @@ async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -
         # Lock order (commerce.ordering): every order row of the campaign first, in id order,
         # so a buyer cancelling at the same moment waits instead of deadlocking with us.
         await Order.select_for_update().filter(campaign_id=campaign_id).order_by("id")  # not values_list: it drops FOR UPDATE
-        changed = await Campaign.filter(id=campaign_id, status__in=("open", "closed")).update(
-            status="cancelled", closed_at=now
+        changed = await Campaign.filter(id=campaign_id, status__in=(CampaignStatus.OPEN, CampaignStatus.CLOSED)).update(
+            status=CampaignStatus.CANCELLED, closed_at=now
         )
         if not changed:
             if not await Campaign.exists(id=campaign_id):
                 raise NotFound("no such campaign", field="id")
             raise InvalidState("this campaign is already cancelled")
-        lines = await OrderLine.filter(item__campaign_id=campaign_id, status__in=("reserved", "waitlisted"))
+        lines = await OrderLine.filter(item__campaign_id=campaign_id,
+                                       status__in=(LineStatus.RESERVED, LineStatus.WAITLISTED))
         for line in lines:
             # Conditional: a buyer cancelling this line at the same moment must not make us
             # release its stock a second time.
-            if not await OrderLine.filter(id=line.id, status=line.status).update(status="cancelled"):
+            if not await OrderLine.filter(id=line.id, status=line.status).update(status=LineStatus.CANCELLED):
                 continue
-            if line.status == "reserved":
+            if line.status == LineStatus.RESERVED:
                 await stock.release(conn, line.item_id, line.qty)
                 await stock.record(conn, line.item_id, line.id, -line.qty, "cancel", actor, now)
         await fetch(
@@ -231,15 +233,16 @@ async def list_campaigns(*, status: str | None = None, ids: Sequence[int] | None
         items[item.campaign_id].append(item)
     waiting = {
         row["item_id"]: row["n"] or 0
-        for row in await OrderLine.filter(item__campaign_id__in=campaign_ids, status="waitlisted")
+        for row in await OrderLine.filter(item__campaign_id__in=campaign_ids, status=LineStatus.WAITLISTED)
         .annotate(n=Sum("qty")).group_by("item_id").values("item_id", "n")
     }
     counts = {
         row["campaign_id"]: row["n"]
-        for row in await Order.filter(campaign_id__in=campaign_ids).exclude(status="cancelled")
+        for row in await Order.filter(campaign_id__in=campaign_ids).exclude(status=OrderStatus.CANCELLED)
         .annotate(n=Count("id")).group_by("campaign_id").values("campaign_id", "n")
     }
-    found.sort(key=lambda c: (c.status != "open", c.closes_at.timestamp() * (1 if c.status == "open" else -1)))
+    found.sort(key=lambda c: (c.status != CampaignStatus.OPEN,
+                              c.closes_at.timestamp() * (1 if c.status == CampaignStatus.OPEN else -1)))
     return [
         {
             "id": c.id,

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from commerce.models import Campaign, CampaignGroup, Item, OrderLine
 from commerce.ordering import ACTIVE
+from commerce.states import CampaignStatus
 from commerce.rules import open_at, takes_orders
 
 
@@ -123,7 +124,8 @@ async def batch_choice(asks: Sequence[Ask]) -> dict[int, int]:
     stamp. Asks with neither are left out; a quote that is not an announcement is too."""
     groups = {a.group_id for a in asks}
     candidates = defaultdict(list)
-    for r in await Campaign.filter(status="open", groups__group__line_group_id__in=groups).order_by("id").values(
+    for r in await Campaign.filter(status=CampaignStatus.OPEN,
+                                   groups__group__line_group_id__in=groups).order_by("id").values(
             "id", "status", "closes_at", group="groups__group__line_group_id"):
         candidates[r["group"]].append(r)
     announced = {(r["group"], r["announce_message_id"]): r["campaign_id"] for r in await CampaignGroup.filter(

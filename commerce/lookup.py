@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from commerce.errors import InvalidInput, NotFound
 from commerce.models import Member, Order
 from commerce.orders import member_view, order_views
+from commerce.states import OrderStatus
 from commerce.phones import normalise_phone, reversed_digits
 
 MAX_MEMBERS = 20
@@ -74,7 +75,7 @@ async def lookup(q: str) -> dict[str, Any]:
     open_orders: list[Order] = []
     if members:
         # Sorted here, not by the query: "ORDER BY id" made SQLite walk the status index.
-        open_orders = sorted(await Order.filter(member_id__in=[m.id for m in members], status="open"),
+        open_orders = sorted(await Order.filter(member_id__in=[m.id for m in members], status=OrderStatus.OPEN),
                              key=lambda o: o.id)
     views = await order_views([*open_orders, *loose])
     by_member: dict[int, list[dict]] = {m.id: [] for m in members}

@@ -19,6 +19,7 @@ from commerce import outbox, stock
 from commerce.db import execute, fetch
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
 from commerce.models import Order, OrderLine
+from commerce.states import LineStatus
 from commerce.rules import takes_orders
 
 MAX_QTY = 99
@@ -137,7 +138,7 @@ async def reserve(
                         source, source_message_id, w.note[:200], now,
                     )
                 )[0]["id"]
-                if status == "reserved":
+                if status == LineStatus.RESERVED:
                     await stock.record(conn, item["id"], line_id, qty, "reserve", actor, now)
                 booked.append(
                     BookedLine(line_id, item["id"], item["label"], item["name"], qty, item["price"], status)
@@ -234,7 +235,7 @@ async def cancel(
                 )
             if not changed:
                 continue  # promoted or cancelled meanwhile: leave it
-            if line["status"] == "reserved":
+            if line["status"] == LineStatus.RESERVED:
                 await stock.release(conn, line["item_id"], take)
                 await stock.record(conn, line["item_id"], line["id"], -take, "cancel", actor, now)
                 freed[line["item_id"]] = freed.get(line["item_id"], 0) + take
@@ -376,7 +377,7 @@ async def amend(lines: Sequence[OrderLine], wanted: Sequence[Wanted], *, message
     async with in_transaction():
         for label, group in by_label.items():
             surplus = held[label] - units.get(label, 0)
-            for line in sorted(group, key=lambda l: (l.status != "waitlisted", -l.id)):
+            for line in sorted(group, key=lambda l: (l.status != LineStatus.WAITLISTED, -l.id)):
                 if surplus <= 0:
                     break
                 take = min(surplus, line.qty)

@@ -8,6 +8,7 @@ from typing import Any
 from commerce.errors import NotFound
 from commerce.models import Campaign, Item, Member, Order, OrderLine, Payment, PrintJob
 from commerce.money import totals
+from commerce.states import OrderStatus, PrintStatus
 from commerce.phones import display_phone
 
 
@@ -42,7 +43,8 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     members = {m.id: m for m in await Member.filter(id__in=member_ids)} if member_ids else {}
     # An original receipt printed or on its way: the next one is a copy (重印).
     receipted = set(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False,
-                                          status__in=("printed", "queued")).values_list("order_id", flat=True))
+                                          status__in=(PrintStatus.PRINTED, PrintStatus.QUEUED))
+                   .values_list("order_id", flat=True))
     return [
         _view(o, lines_by_order[o.id], items, pays_by_order[o.id], campaigns.get(o.campaign_id),
               members.get(o.member_id)) | {"receipt_printed": o.id in receipted}
@@ -105,16 +107,16 @@ async def campaign_orders(campaign_id: int, *, unpaid: bool = False, not_picked_
     if unpaid:
         views = [v for v in views if v["balance"] > 0]
     if not_picked_up:
-        views = [v for v in views if v["status"] == "open"]
+        views = [v for v in views if v["status"] == OrderStatus.OPEN]
     return views
 
 
 async def open_order_in(campaign_id: int, member_id: int) -> dict | None:
     """The buyer's order in the campaign, as ``order_view``, while it is open."""
-    order = await Order.get_or_none(campaign_id=campaign_id, member_id=member_id, status="open")
+    order = await Order.get_or_none(campaign_id=campaign_id, member_id=member_id, status=OrderStatus.OPEN)
     return (await order_views([order]))[0] if order else None
 
 
 async def open_orders_of(member_id: int) -> list[dict]:
     """A buyer's orders not yet handed over or cancelled, across campaigns."""
-    return await order_views(await Order.filter(member_id=member_id, status="open").order_by("id"))
+    return await order_views(await Order.filter(member_id=member_id, status=OrderStatus.OPEN).order_by("id"))

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from commerce.db import for_dialect, utcnow
 from commerce.leased_queue import LeasedQueue
+from commerce.states import NoticeStatus
 from commerce.models import LineGroup, Member, Notification
 
 QUEUE = LeasedQueue(Notification, todo="pending", backoff_s=(1, 2, 5, 15, 30, 60, 120, 300))
@@ -108,7 +109,8 @@ async def push_counts(since: datetime, until: datetime | None = None) -> dict[st
     if until is not None:
         where["sent_at__lt"] = until.astimezone(timezone.utc)
     counts: dict[str, dict[str, int]] = {}
-    rows = await Notification.filter(channel="push", status="sent", **where).values_list("template", "billed")
+    rows = await Notification.filter(channel="push", status=NoticeStatus.SENT, **where).values_list(
+        "template", "billed")
     for template, billed in sorted(rows):
         entry = counts.setdefault(template, {"pushes": 0, "billed": 0})
         entry["pushes"] += 1
@@ -164,7 +166,7 @@ UNTOLD = "untold"
 async def untold(limit: int = 100) -> list[dict[str, Any]]:
     """Replies that never reached their buyer and could not be pushed, newest first, with
     the buyer's and the group's names where the bot knows them: staff tell these buyers."""
-    rows = await (Notification.filter(channel="reply", status="failed", last_error__startswith=UNTOLD)
+    rows = await (Notification.filter(channel="reply", status=NoticeStatus.FAILED, last_error__startswith=UNTOLD)
                   .order_by("-id").limit(limit))
     users = list({(n.params or {}).get("user_id") for n in rows} - {None})
     names = dict(await Member.filter(line_user_id__in=users).values_list("line_user_id", "display_name"))
@@ -187,7 +189,7 @@ QUESTION = "question"  # the template of a reply that asks the buyer something (
 async def asked(group: str, message_id: str, *, since: datetime) -> dict[str, Any] | None:
     """What the bot asked in ``group`` by the message ``message_id`` (sent since ``since``):
     the ``_asks`` of that bubble, or None when that message is not one of its questions."""
-    rows = await Notification.filter(channel="reply", template=QUESTION, recipient=group, status="sent",
+    rows = await Notification.filter(channel="reply", template=QUESTION, recipient=group, status=NoticeStatus.SENT,
                                      created_at__gte=since).order_by("-id").limit(200)
     for row in rows:
         ids = row.sent_message_ids or []

@@ -189,7 +189,7 @@ async def held(limit: int = 200) -> list[dict[str, Any]]:
 
 async def send_anyway(notification_id: int, *, actor: str, now: datetime) -> None:
     """A manager sends a held push over the budget. Raises NotFound, InvalidState (not held)."""
-    await _decide(notification_id, status="pending", approved_by=actor or "manager",
+    await _decide(notification_id, status=NoticeStatus.PENDING, approved_by=actor or "manager",
                   next_attempt_at=now.astimezone(timezone.utc), last_error="")
 
 

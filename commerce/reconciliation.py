@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commerce.models import BankStatementLine, Campaign, Handover, Member, Order, Payment
+from commerce.states import CampaignStatus, OrderStatus, PaymentMethod, PaymentStatus
 from commerce.orders import order_views
 
 MATCH_DAYS = 3
@@ -105,8 +106,8 @@ def _bucket() -> dict[str, Any]:
 def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set[int]) -> dict[str, Any] | None:
     """One campaign's figures from its order views; None when nothing is left to do (every
     order handed over and settled). ``found``: ids of reported transfers the bank shows."""
-    views = [v for v in views if v["status"] != "cancelled" and v["total"] > 0]
-    if not any(v["status"] == "open" or v["balance"] > 0 or v["reported"] for v in views):
+    views = [v for v in views if v["status"] != OrderStatus.CANCELLED and v["total"] > 0]
+    if not any(v["status"] == OrderStatus.OPEN or v["balance"] > 0 or v["reported"] for v in views):
         return None
     paid, reported, not_found, unpaid = _bucket(), _bucket(), _bucket(), _bucket()
     not_found["entries"], unpaid["entries"] = [], []
@@ -119,7 +120,7 @@ def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set
             reported["count"] += 1
             reported["amount"] += view["reported"]
         for p in view["payments"]:
-            if p["status"] == "reported" and p["id"] not in found:
+            if p["status"] == PaymentStatus.REPORTED and p["id"] not in found:
                 not_found["count"] += 1
                 not_found["amount"] += p["amount"]
                 not_found["entries"].append({"number": view["number"], "name": name, "last5": p["last5"] or "",
@@ -133,7 +134,7 @@ def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set
         "id": campaign.id, "code": campaign.code, "title": campaign.title, "status": campaign.status,
         "orders": len(views), "total": sum(v["total"] for v in views),
         "paid": paid, "reported": reported, "not_found": not_found, "unpaid": unpaid,
-        "not_picked_up": {"count": sum(1 for v in views if v["status"] == "open")},
+        "not_picked_up": {"count": sum(1 for v in views if v["status"] == OrderStatus.OPEN)},
     }
 
 
@@ -153,18 +154,20 @@ def totals_of(campaigns: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def found_transfers(tz: ZoneInfo) -> set[int]:
     """Ids of the reported transfers the imported bank statement shows (`match_transfers`)."""
-    reported = await Payment.filter(method="transfer", status="reported").values_list("last5", flat=True)
+    reported = await Payment.filter(method=PaymentMethod.TRANSFER,
+                                    status=PaymentStatus.REPORTED).values_list("last5", flat=True)
     last5s = {x for x in reported if x}
     if not last5s:
         return set()
     # Confirmed transfers take part too: a bank line that paid one cannot show another.
-    pays = await Payment.filter(method="transfer", status__in=("reported", "confirmed"), last5__in=last5s)
+    pays = await Payment.filter(method=PaymentMethod.TRANSFER, last5__in=last5s,
+                                status__in=(PaymentStatus.REPORTED, PaymentStatus.CONFIRMED))
     lines = await BankStatementLine.filter(last5__in=last5s)
     matched = match_transfers(
         [transfer_of(p, tz) for p in pays],
         [StatementLine(l.id, l.last5, l.amount, l.booked_on, l.payment_id) for l in lines],
     )
-    return {p.id for p in pays if p.status == "reported" and p.id in matched}
+    return {p.id for p in pays if p.status == PaymentStatus.REPORTED and p.id in matched}
 
 
 async def host_reports(day: date, tz: ZoneInfo, *, hosts: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
@@ -199,15 +202,16 @@ async def host_reports(day: date, tz: ZoneInfo, *, hosts: Iterable[int] | None =
 async def unfinished_campaigns() -> list[Campaign]:
     """Campaigns (open or closed, with a host) that may still have something to report: an
     order not handed over, a transfer not confirmed, or a handover forced with a balance due."""
-    ids = set(await Order.filter(status="open", campaign_id__isnull=False).distinct()
+    ids = set(await Order.filter(status=OrderStatus.OPEN, campaign_id__isnull=False).distinct()
               .values_list("campaign_id", flat=True))
-    ids |= set(await Payment.filter(status="reported", order__campaign_id__isnull=False).distinct()
+    ids |= set(await Payment.filter(status=PaymentStatus.REPORTED, order__campaign_id__isnull=False).distinct()
                .values_list("order__campaign_id", flat=True))
     ids |= set(await Handover.filter(forced=True, order__campaign_id__isnull=False).distinct()
                .values_list("order__campaign_id", flat=True))
     if not ids:
         return []
-    return await Campaign.filter(id__in=ids, status__in=("open", "closed"), host_id__isnull=False).order_by("id")
+    return await Campaign.filter(id__in=ids, status__in=(CampaignStatus.OPEN, CampaignStatus.CLOSED),
+                                 host_id__isnull=False).order_by("id")
 
 
 async def host_line_ids(member_ids: Iterable[int]) -> dict[int, str]:

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+from commerce.states import CampaignStatus
+
 OPEN_SQL = "c.status = 'open' AND c.closes_at > ?"  # c: the campaigns row; ?: the moment
 CLOSING_SOON = timedelta(hours=1)  # a confirmation then says when it closes; groups may be told
 
@@ -16,11 +18,11 @@ CLOSING_SOON = timedelta(hours=1)  # a confirmation then says when it closes; gr
 def takes_orders(status: str, closes_at: datetime | str, at: datetime) -> bool:
     if isinstance(closes_at, str):  # SQLite hands raw SQL results back as text
         closes_at = datetime.fromisoformat(closes_at)
-    return status == "open" and at < closes_at
+    return status == CampaignStatus.OPEN and at < closes_at
 
 
 def open_at(at: datetime) -> Q:
-    return Q(status="open", closes_at__gt=at)
+    return Q(status=CampaignStatus.OPEN, closes_at__gt=at)
 
 
 def closes_soon(status: str, closes_at: datetime, at: datetime) -> bool:

@@ -39,6 +39,7 @@ from commerce.db import utcnow
 from commerce.errors import NotFound
 from commerce.leased_queue import LeasedQueue
 from commerce.models import Order, PrintJob
+from commerce.states import PrintStatus
 from devices.escpos_render import Encoding, render
 from devices.i18n import LOCALES, Locale
 from devices.printers import DEFAULT_TIMEOUT, Printer, PrinterError, send_async
@@ -80,7 +81,7 @@ def job_result(job: PrintJob) -> dict[str, Any]:
 
     `error` is the last printer or rendering error, or None once the job is printed.
     """
-    error = None if job.status == "printed" else job.last_error or None
+    error = None if job.status == PrintStatus.PRINTED else job.last_error or None
     return {"id": job.id, "status": job.status, "error": error}
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from wcwidth import wcwidth
 
 from devices.i18n import COPY_BANNER, LOCALES, Locale, label, payment_method
+from commerce.states import PaymentMethod
 
 PAPER_DOTS: dict[int, int] = {32: 384, 48: 576}
 """Supported widths in columns (58 mm and 80 mm paper) and their width in dots."""
@@ -402,7 +403,7 @@ def layout_receipt(data: ReceiptData, width_cols: int) -> list[Op]:
         ops += _centered(label(loc, "pickup_hint"), width)
     ops += _centered(label(loc, "thanks"), width)
     ops.append(Cut())
-    if not data.copy and any(p.method == "cash" for p in data.payments):
+    if not data.copy and any(p.method == PaymentMethod.CASH for p in data.payments):
         ops.append(Drawer())
     return ops
 

@@ -21,6 +21,7 @@ from commerce.campaigns import campaign_detail, close_campaign, open_campaign
 from commerce.commands import CampaignSpec, parse
 from commerce.errors import DomainError, InvalidInput
 from commerce.orders import campaign_orders
+from commerce.states import CampaignStatus, LineStatus
 from commerce.rules import takes_orders
 
 if TYPE_CHECKING:  # annotations only: the queries are commerce's
@@ -103,7 +104,7 @@ async def _close(incoming: Incoming, ctx: BotContext) -> list[dict]:
     target = await _target(incoming, ctx, t(ctx.locale, "host_cmd.close"))
     if isinstance(target, list):
         return target
-    if target.status != "open":
+    if target.status != CampaignStatus.OPEN:
         return reply(incoming, t(ctx.locale, "host_already_closed", title=clean(target.title, TITLE_LIMIT)))
     try:
         campaign = await close_campaign(target.id, now=ctx.now, actor=actor(incoming), told_group=incoming.group_id)
@@ -127,7 +128,8 @@ async def _orders(incoming: Incoming, ctx: BotContext) -> list[dict]:
     waitlisted = t(locale, "orders_waitlisted")
     for view in views:
         # Shown in the group: name and quantities only, never phones or payments.
-        parts = [f"{clean(l['label'], 8)}×{l['qty']}" + (f"({waitlisted})" if l["status"] == "waitlisted" else "")
+        parts = [f"{clean(l['label'], 8)}×{l['qty']}"
+                 + (f"({waitlisted})" if l["status"] == LineStatus.WAITLISTED else "")
                  for l in active_lines(view)]
         name = clean((view["member"] or {}).get("display_name", ""))
         lines.append(t(locale, "orders_row", number=view["number"], name=name, lines=" ".join(parts)))

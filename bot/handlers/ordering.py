@@ -32,6 +32,7 @@ from commerce.ordering import (
     ACTIVE, Booking, Wanted, amend, cancel, lines_of_message, reserve, reserved_total, waitlist_position,
 )
 from commerce.orders import open_order_in, order_view
+from commerce.states import LineStatus
 from commerce.rules import closes_soon
 
 if TYPE_CHECKING:  # annotations only: the queries are commerce's
@@ -76,7 +77,8 @@ async def on_order(order: Order, incoming: Incoming, ctx: BotContext) -> list[di
 
 async def _confirmation(booking: Booking, name: str, campaign: Campaign,
                         notes: dict[str, list[str | None]], ctx: BotContext) -> str:
-    positions = {b.line_id: await waitlist_position(b.line_id) for b in booking.lines if b.status == "waitlisted"}
+    positions = {b.line_id: await waitlist_position(b.line_id) for b in booking.lines
+                 if b.status == LineStatus.WAITLISTED}
     return confirmation(booking, name, campaign, notes, ctx, total=await reserved_total(booking.order_id),
                         positions=positions)
 
@@ -94,7 +96,7 @@ def confirmation(booking: Booking, name: str, campaign: Campaign, notes: dict[st
         lines.append(booked_line(locale, label=booked.label, name=booked.name, qty=booked.qty,
                                  status=booked.status, position=positions.get(booked.line_id), note=note))
     lines.append(t(locale, "order_total", total=format_money(total)))
-    if any(b.status == "waitlisted" for b in booking.lines):
+    if any(b.status == LineStatus.WAITLISTED for b in booking.lines):
         lines.append(t(locale, "waitlist_note"))
     lines += _closing_note(campaign, ctx)
     return "\n".join(lines)
@@ -229,7 +231,7 @@ def _cancelled_lines(before: dict, after: dict, locale: str) -> list[str]:
     if not gone:
         return []
     return [t(locale, "cancelled")] + [
-        booked_line(locale, label=label, name=names[label], qty=qty, status="cancelled")
+        booked_line(locale, label=label, name=names[label], qty=qty, status=LineStatus.CANCELLED)
         for label, qty in gone
     ]
 
