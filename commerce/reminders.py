@@ -174,11 +174,15 @@ def _entry(view: dict[str, Any], **extra: Any) -> dict[str, Any]:
             "pickup_until": c["pickup_until"], "pickup_place": c["pickup_place"], **extra}
 
 
-async def _buyer_views(**campaign_filter: Any) -> list[dict[str, Any]]:
-    """Open orders of LINE buyers in closed campaigns (matching ``campaign_filter``)."""
-    orders = await Order.filter(status=OrderStatus.OPEN, campaign__status=CampaignStatus.CLOSED,
-                                member__line_user_id__isnull=False,
-                                **{f"campaign__{k}": v for k, v in campaign_filter.items()}).order_by("id")
+async def _buyer_views(*, changed_before: datetime | None = None, **campaign_filter: Any) -> list[dict[str, Any]]:
+    """Open orders of LINE buyers in closed campaigns (matching ``campaign_filter``); with
+    ``changed_before``, only those last changed before it."""
+    orders = Order.filter(status=OrderStatus.OPEN, campaign__status=CampaignStatus.CLOSED,
+                          member__line_user_id__isnull=False,
+                          **{f"campaign__{k}": v for k, v in campaign_filter.items()})
+    if changed_before is not None:
+        orders = orders.filter(updated_at__lt=changed_before.astimezone(timezone.utc))
+    orders = await orders.order_by("id")
     return [v for v in await order_views(orders) if v["total"] > 0]
 
 
@@ -224,11 +228,15 @@ async def _remind(template: str, prefix: str, wanted: dict[str, list[tuple[dict[
     return await queue_once(messages, now=now)
 
 
-async def unpaid_reminders(now: datetime, *, day: date) -> list[Message]:
+async def unpaid_reminders(now: datetime, *, day: date, due_at: datetime | None = None) -> list[Message]:
     """Remind each buyer with money due on a closed campaign (not covered by a reported
-    transfer) to pay: one push per buyer listing every such order not named before."""
+    transfer) to pay: one push per buyer listing every such order not named before.
+
+    ``due_at`` is the reminder's time that day: an order changed since (an add-on at the
+    counter, a part payment) waits for the next day's reminder, so a buyer standing at the
+    counter is not pushed a reminder by a later run of the same evening's job."""
     wanted: dict[str, list] = defaultdict(list)
-    for view in await _buyer_views():
+    for view in await _buyer_views(changed_before=due_at):
         if view["balance"] - view["reported"] > 0:
             wanted[view["member"]["line_user_id"]].append((_entry(view), [UNPAID]))
     return await _remind(UNPAID, "unpaid", wanted, day, now)

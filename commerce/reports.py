@@ -21,7 +21,9 @@ async def pick_list(campaign_id: int) -> dict[str, Any]:
         raise NotFound("no such campaign", field="id")
     items = await Item.filter(campaign_id=campaign_id).order_by("position", "id")
     by_id = {i.id: i for i in items}
-    lines = await OrderLine.filter(item__campaign_id=campaign_id, status=LineStatus.RESERVED).order_by("order_id", "id")
+    # The campaign's orders only: a walk-in sale of its leftovers is no order to pack.
+    lines = await (OrderLine.filter(item__campaign_id=campaign_id, order__campaign_id=campaign_id,
+                                    status=LineStatus.RESERVED).order_by("order_id", "id"))
     orders = {o.id: o for o in await Order.filter(campaign_id=campaign_id)}
     members = {m.id: m for m in await Member.filter(id__in={o.member_id for o in orders.values() if o.member_id})}
     per_item: dict[int, int] = defaultdict(int)

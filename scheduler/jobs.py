@@ -69,7 +69,8 @@ async def remind_unpaid(now: datetime, *, at: time | None = time(20, 0), tz: Zon
     day = due_day(now, at, tz)
     if day is None:
         return 0
-    return _used("remind_unpaid", await reminders.unpaid_reminders(now, day=day))
+    due_at = datetime.combine(day, at, tz)  # what was due then; later changes wait for tomorrow
+    return _used("remind_unpaid", await reminders.unpaid_reminders(now, day=day, due_at=due_at))
 
 
 async def remind_pickup(now: datetime, *, at: time | None = time(10, 0), tz: ZoneInfo = ZoneInfo("Asia/Taipei")) -> int:

@@ -336,6 +336,19 @@ async def test_a_walk_in_sale_is_paid_in_full_and_handed_over(client, shop, cash
     assert [i.sold for i in await Item.all().order_by("id")] == [3, 2]
 
 
+async def test_the_pick_list_leaves_a_walk_in_sale_of_the_campaigns_item_out(client, shop, cashier):
+    data = {"lines": [{"barcode": "471A"}], "payments": [{"method": "cash", "amount": 120}]}
+    assert (await client.post("/api/sales", json=data, headers=cashier)).status == 201
+
+    resp = await client.get(f"/api/campaigns/{shop['campaign'].id}/picklist", headers=cashier)
+    csv_resp = await client.get(f"/api/campaigns/{shop['campaign'].id}/picklist?format=csv", headers=cashier)
+
+    body = await resp.json()
+    assert (resp.status, csv_resp.status) == (200, 200)
+    assert [(i["label"], i["qty"]) for i in body["items"]] == [("A", 2), ("B", 0)]  # the buyer's two, not the walk-in
+    assert [b["number"] for b in body["buyers"]] == [str(shop["order"])]
+
+
 async def test_a_walk_in_sale_beyond_the_leftovers_is_409_and_sells_nothing(client, shop, cashier):
     data = {"lines": [{"barcode": "471B"}, {"barcode": "471A", "qty": 2}], "payments": [{"method": "cash", "amount": 370}]}
 

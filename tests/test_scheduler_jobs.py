@@ -14,11 +14,12 @@ from commerce.campaigns import CampaignSpec, ItemSpec, close_campaign, open_camp
 from commerce.errors import CampaignClosed
 from commerce.idempotency import begin
 from commerce.members import upsert_member
-from commerce.models import BankStatementLine, Campaign, IdempotencyKey, InboundEvent, Notification
+from commerce.models import BankStatementLine, Campaign, IdempotencyKey, InboundEvent, Item, Notification
 from commerce.ordering import Wanted, reserve
-from commerce.commands import NewPayment
+from commerce.commands import ItemRef, NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
+from commerce.sales import add_on
 from scheduler.jobs import close_due, closing_soon, low_stock, reconcile, remind_pickup, remind_unpaid, tidy
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -181,6 +182,29 @@ async def test_unpaid_reminders_go_at_eight_once_per_buyer_with_money_due(db, no
     [note] = await pushes("unpaid_reminder")
     assert note.recipient == "Ubuyer01"
     assert [(o["number"], o["due"]) for o in note.params["orders"]] == [(str(owes), 240)]
+
+
+async def test_an_add_on_at_the_counter_after_eight_waits_for_the_next_evenings_reminder(db, now):
+    # Given a buyer who paid in full, and another who owes, when the evening's job starts.
+    deadline = now + timedelta(hours=2)
+    campaign = await campaign_closing_at(deadline, ItemSpec(label="A", name="原味", price=120, stock=9), now=now)
+    at_counter = await buy(campaign, "Ubuyer01", 1, now)
+    await record_payment(at_counter, NewPayment(method="cash", amount=120), actor="mei", now=now)
+    owes = await buy(campaign, "Ubuyer02", 1, now)
+    await close_due(deadline)
+    assert await remind_unpaid(taipei(2026, 11, 24, 20, 0)) == 1
+
+    # When the first buyer, at the counter at 20:30, takes one more, and the job runs again.
+    await add_on(at_counter, ItemRef(item_id=(await Item.get(campaign=campaign)).id), actor="mei",
+                 now=taipei(2026, 11, 24, 20, 30))
+    later = await remind_unpaid(taipei(2026, 11, 24, 20, 31))
+    next_evening = await remind_unpaid(taipei(2026, 11, 25, 20, 0))
+
+    # Then no push reaches the buyer standing at the counter that evening; the next evening names it.
+    assert (later, next_evening) == (0, 1)
+    notes = await pushes("unpaid_reminder")
+    assert [(n.recipient, [o["number"] for o in n.params["orders"]]) for n in notes] == [
+        ("Ubuyer02", [str(owes)]), ("Ubuyer01", [str(at_counter)])]
 
 
 async def test_one_unpaid_reminder_lists_all_of_a_buyers_campaigns_and_names_each_order_once(db, now):
