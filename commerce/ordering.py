@@ -187,7 +187,8 @@ async def cancel(
     Freed stock is offered to the earliest waitlisted lines that fit; each promoted buyer
     gets a notification queued in the same transaction. Raises NotFound when there is
     nothing to cancel, and with ``require_open`` (a buyer's own change) CampaignClosed
-    once the campaign no longer takes changes; writes nothing then.
+    once the campaign no longer takes changes; a buyer's change never touches the add-ons
+    staff put on at the counter. Writes nothing when it raises.
     """
     if qty is not None:
         _check_qty(qty)
@@ -211,6 +212,8 @@ async def cancel(
         if line_id is not None:
             sql += " AND l.id = ?"
             args.append(line_id)
+        if require_open:  # a buyer's own change: what staff added at the counter is theirs to undo
+            sql += " AND l.source <> 'addon'"
         # Waitlisted units go first (they cost nobody anything), then the newest.
         sql += " ORDER BY CASE WHEN l.status = 'waitlisted' THEN 0 ELSE 1 END, l.id DESC"
         lines = await fetch(conn, sql, *args)

@@ -8,7 +8,9 @@ import pytest
 from commerce.campaigns import ItemSpec, close_campaign
 from commerce.errors import CampaignClosed, InvalidInput, NotFound, OverLimit
 from commerce.models import Item, Notification, Order, OrderLine, StockMovement
+from commerce.commands import ItemRef
 from commerce.ordering import Wanted, cancel, reserve, waitlist_position
+from commerce.sales import add_on
 from tests.factories import a_campaign, members
 
 
@@ -190,6 +192,21 @@ async def test_a_second_message_joins_the_same_order_and_an_uncapped_item_never_
 
     assert first.order_id == second.order_id
     assert {(l.label, l.status) for l in second.lines} == {("B", "reserved"), ("A", "waitlisted")}
+
+
+async def test_a_buyers_cancel_in_chat_leaves_the_add_ons_staff_put_on_at_the_counter(db, now):
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120, stock=5),
+                                ItemSpec(label="B", name="抹茶", price=130, stock=5))
+    [buyer] = await members(1)
+    booking = await reserve(campaign_id=campaign.id, member_id=buyer.id, wanted=[Wanted("A", 1)], now=now)
+    b = await Item.get(campaign=campaign, label="B")
+    added = await add_on(booking.order_id, ItemRef(item_id=b.id), actor="staff:mei", now=now)
+
+    await cancel(order_id=booking.order_id, now=now, actor="Ubuyer", require_open=True)  # 取消: the whole order
+
+    lines = {l.id: l.status for l in await OrderLine.filter(order_id=booking.order_id)}
+    assert lines == {booking.lines[0].line_id: "cancelled", added.id: "reserved"}
+    assert [i.sold for i in await Item.filter(campaign=campaign).order_by("id")] == [0, 1]
 
 
 async def test_cancelling_an_order_with_nothing_left_is_not_found(db, now):
