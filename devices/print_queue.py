@@ -250,7 +250,8 @@ class PrintQueue:
             shop_address=opts.shop_address,
             zone=opts.zone,
             locale=opts.locale,
-            staff_name=job.actor,
+            # a signed-in clerk by their login name; an API token is no person to print
+            staff_name="" if job.actor.startswith("token:") else job.actor.removeprefix("staff:"),
             copy=job.is_copy,
             now=now,
         )

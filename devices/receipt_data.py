@@ -13,6 +13,7 @@ from datetime import datetime
 from commerce.errors import NotFound
 from commerce.models import Order, OrderLine, Payment
 from commerce.money import COUNTED_LINE_STATUSES, PAID_STATUSES, line_total, totals
+from commerce.states import OrderStatus
 from devices.i18n import Locale
 from devices.receipt import Payment as ReceiptPayment
 from devices.receipt import ReceiptData, ReceiptLine
@@ -32,8 +33,8 @@ async def receipt_for_order(
     """The receipt of order `order_id` as it stands at `now` (the printed time).
 
     Lines are in the campaign's item order, then in the order they were booked; a line
-    sold as an add-on at the counter is flagged. A walk-in order has no campaign title
-    and no pickup QR. Raises NotFound when the order does not exist, and ValueError
+    sold as an add-on at the counter is flagged. A walk-in order has no campaign title;
+    only an order still to be picked up has the pickup QR. Raises NotFound when the order does not exist, and ValueError
     (from ReceiptData) for a naive `now`, an unknown `zone` or an unknown `locale`.
     """
     order = await Order.get_or_none(id=order_id).select_related("campaign", "member")
@@ -66,7 +67,8 @@ async def receipt_for_order(
         zone=zone,
         locale=locale,
         staff_name=staff_name,
-        pickup_token=order.member.pickup_token if order.member else None,
+        # The pickup QR while there is something to pick up: not on the receipt handed over with it.
+        pickup_token=order.member.pickup_token if order.member and order.status == OrderStatus.OPEN else None,
         copy=copy,
     )
 

@@ -1,6 +1,7 @@
 """Receipts through the API to a fake TCP printer; QR images; `plusone printer test`."""
 import asyncio
 import os
+import re
 import sys
 
 import pytest
@@ -13,7 +14,7 @@ from commerce.commands import NewPayment
 from commerce.payments import record_payment
 from plusone.app import create_app
 from plusone.settings import Settings
-from tests.api_helpers import CAMPAIGN, bearer
+from tests.api_helpers import CAMPAIGN, bearer, signed_in
 from tests.receipts import big5_text
 
 
@@ -43,6 +44,21 @@ async def test_a_receipt_prints_on_the_network_printer_in_big5(client, printer):
     text = big5_text(job)
     assert "小王商店" in text and "原味" in text and "$240" in text
     assert b"\x1d\x28\x6b" in job and b"\x1dV" in job  # QR and cut
+
+
+async def test_the_receipt_handed_over_names_the_clerk_and_carries_no_pickup_qr(client, printer):
+    await printer.start()
+    order_id = await a_paid_order(client)
+    csrf = await signed_in(client, "cashier", username="mei")
+    assert (await client.post(f"/api/orders/{order_id}/handover", headers={"X-CSRF-Token": csrf})).status == 201
+
+    resp = await client.post(f"/api/orders/{order_id}/receipt", headers={"X-CSRF-Token": csrf})
+
+    assert resp.status == 201 and (await resp.json())["status"] == "printed"
+    (job,) = await printer.received(1)
+    text = big5_text(job)
+    assert re.search(r"經手人 +mei\n", text) and "staff:" not in text  # the clerk's login, not our internal id
+    assert b"\x1d\x28\x6b" not in job and "取貨時請出示此 QR 碼" not in text  # picked up: nothing to show
 
 
 async def test_the_order_says_once_its_original_receipt_is_printed_or_queued(client, printer):
