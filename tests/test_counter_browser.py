@@ -134,7 +134,16 @@ async def test_a_cashier_finds_a_buyer_by_four_digits_adds_on_takes_cash_hands_o
     await expect(card.locator("tr", has_text="抹茶草莓大福")).to_contain_text("加購")
     await expect(page.locator("#amount")).to_have_value("130")
 
-    await page.fill("#tendered", "500")
+    # the next round notes are offered; note buttons add up (500 twice is 1000); full-width is read
+    await expect(page.locator("#round-tender button")).to_have_text(["200", "500", "1000"])
+    await page.click('[data-add="500"]')
+    await page.click('[data-add="500"]')
+    await expect(page.locator("#tendered")).to_have_value("1000")
+    await expect(page.locator("#change")).to_have_text("NT$870")
+    await page.fill("#tendered", "１,０００")
+    await expect(page.locator("#change")).to_have_text("NT$870")
+    await page.click('#round-tender [data-round="500"]')
+    await expect(page.locator("#tendered")).to_have_value("500")
     await expect(page.locator("#change")).to_have_text("NT$370")  # live, before anything is sent
     await page.wait_for_timeout(200)
     out = ROOT / "tests" / "output"

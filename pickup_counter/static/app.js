@@ -125,9 +125,10 @@ const PO = (() => {
   }
 
   // A whole number typed by hand ("  500 " → 500), else NaN.
+  // A whole amount as typed: full-width digits (１０００) and separators (1,000) are read too.
   function whole(value) {
-    const text = String(value ?? "").trim();
-    return /^\d+$/.test(text) ? parseInt(text, 10) : NaN;
+    const text = String(value ?? "").normalize("NFKC").replace(/[,\s]/g, "");
+    return /^\d{1,12}$/.test(text) ? parseInt(text, 10) : NaN;
   }
 
   // Put `message` in a page's message slot (hidden when empty), styled by `kind` (ok, error…).

@@ -455,6 +455,7 @@
   }
 
   function updateChange() {
+    suggestRounds();
     const amount = whole(amountInput.value);
     const tendered = whole(tenderedInput.value);
     const box = $("change-box");
@@ -472,11 +473,29 @@
     setMethod(b.dataset.method);
     amountInput.focus();
   }));
-  payForm.querySelectorAll("[data-tender]").forEach((b) => b.addEventListener("click", () => {
-    const amount = whole(amountInput.value);
-    tenderedInput.value = b.dataset.tender === "exact" ? (Number.isNaN(amount) ? "" : String(amount)) : b.dataset.tender;
+  function tender(value) {
+    tenderedInput.value = value;
     updateChange();
     payButton.focus();
+  }
+
+  // The notes a buyer is likely to hand over for this amount: the next round 100, 500 and 1000.
+  function suggestRounds() {
+    const amount = whole(amountInput.value);
+    const rounds = Number.isNaN(amount) || amount <= 0 ? [] :
+      [...new Set([100, 500, 1000].map((step) => Math.ceil(amount / step) * step))].filter((v) => v > amount);
+    $("round-tender").replaceChildren(...rounds.map((v) =>
+      el("button", { type: "button", "data-round": String(v), onclick: () => tender(String(v)) }, String(v))));
+  }
+
+  payForm.querySelector('[data-tender="exact"]').addEventListener("click", () => {
+    const amount = whole(amountInput.value);
+    tender(Number.isNaN(amount) ? "" : String(amount));
+  });
+  // A note button adds what it says: 500 twice is 1000 handed over.
+  payForm.querySelectorAll("[data-add]").forEach((b) => b.addEventListener("click", () => {
+    const had = whole(tenderedInput.value);
+    tender(String((Number.isNaN(had) ? 0 : had) + Number(b.dataset.add)));
   }));
   amountInput.addEventListener("input", updateChange);
   tenderedInput.addEventListener("input", updateChange);
