@@ -72,11 +72,13 @@ async def lookup(q: str) -> dict[str, Any]:
     if owners:
         members = list(await Member.filter(id__in=owners)) + members
     loose = [o for o in orders if not o.member_id]
-    open_orders: list[Order] = []
+    # An order asked for by its number is shown with its buyer whatever its state: a handed-over
+    # one too, so a lost receipt can be reprinted.
+    open_orders = [o for o in orders if o.member_id and o.status != OrderStatus.OPEN]
     if members:
         # Sorted here, not by the query: "ORDER BY id" made SQLite walk the status index.
-        open_orders = sorted(await Order.filter(member_id__in=[m.id for m in members], status=OrderStatus.OPEN),
-                             key=lambda o: o.id)
+        open_orders = sorted([*open_orders, *await Order.filter(member_id__in=[m.id for m in members],
+                                                                 status=OrderStatus.OPEN)], key=lambda o: o.id)
     views = await order_views([*open_orders, *loose])
     by_member: dict[int, list[dict]] = {m.id: [] for m in members}
     for view in views[:len(open_orders)]:

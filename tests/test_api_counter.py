@@ -94,6 +94,20 @@ async def test_lookup_by_order_number_finds_its_buyer(client, shop, cashier):
     assert [m["id"] for m in (await resp.json())["members"]] == [shop["buyer"].id]
 
 
+async def test_a_handed_over_order_is_found_by_its_number_and_its_receipt_reprinted(client, shop, cashier):
+    await record_payment(shop["order"], NewPayment(method="cash", amount=240), actor="mei", now=utcnow())
+    assert (await client.post(f"/api/orders/{shop['order']}/handover", headers=cashier)).status == 201
+    phone = await (await client.get("/api/lookup", params={"q": "0912345678"}, headers=cashier)).json()
+
+    found = await (await client.get("/api/lookup", params={"q": f"#{shop['order']}"}, headers=cashier)).json()
+    reprint = await client.post(f"/api/orders/{shop['order']}/receipt", json={"copy": True}, headers=cashier)
+
+    assert phone["members"][0]["orders"] == []  # by phone: what is still to pick up
+    [buyer] = found["members"]
+    assert [(o["number"], o["status"]) for o in buyer["orders"]] == [(str(shop["order"]), "picked_up")]
+    assert reprint.status == 201
+
+
 async def test_lookup_refusals(client, shop, cashier):
     empty = await client.get("/api/lookup", params={"q": " "}, headers=cashier)
     anonymous = await client.get("/api/lookup", params={"q": "5678"})
