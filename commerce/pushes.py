@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from commerce import outbox
@@ -124,9 +124,9 @@ async def reserve(note: Notification, cost: int, *, month: str, budget: int | No
         if limit is None or note.approved_by:
             await PushMonth.filter(month=month).update(billed=F("billed") + cost)
         else:
-            if (row.line_used or 0) + cost > limit:
-                return False
-            if not await PushMonth.filter(month=month, billed__lte=limit - cost).update(billed=F("billed") + cost):
+            # One conditional update: our count and LINE's last figure both leave room for it.
+            room = Q(billed__lte=limit - cost) & (Q(line_used__isnull=True) | Q(line_used__lte=limit - cost))
+            if not await PushMonth.filter(room, month=month).update(billed=F("billed") + cost):
                 return False
         await Notification.filter(id=note.id).update(billed=cost)
     note.billed = cost

@@ -258,3 +258,18 @@ async def test_a_retried_push_keeps_its_first_reservation(aiohttp_client, db_url
     assert len(to(fake_line, GROUP_ID)) == 1
     assert (await PushMonth.get()).billed == 200 == fake_line.quota_used
     assert utcnow() - (await Notification.get(template="campaign_announcement")).sent_at < timedelta(minutes=1)
+
+
+async def test_a_push_that_lines_own_count_leaves_no_room_for_is_not_reserved(db, now):
+    # LINE counted 450 of its 500 (pushes sent from the LINE Official Account Manager too),
+    # while ours is 0: a push of 100 would go past the quota, one of 50 still fits.
+    from commerce import pushes
+
+    await PushMonth.create(month="2026-11", line_quota=500, line_used=450)
+    await outbox.enqueue(*[outbox.Message(recipient_kind="member", recipient=f"U{i}", template="t", params={},
+                                          dedupe_key=f"k{i}") for i in (1, 2)], now=now)
+    big, small = await Notification.all().order_by("id")
+
+    assert await pushes.reserve(big, 100, month="2026-11", budget=None) is False
+    assert await pushes.reserve(small, 50, month="2026-11", budget=None) is True
+    assert ((await PushMonth.get(month="2026-11")).billed, big.billed, small.billed) == (50, 0, 50)
