@@ -41,13 +41,16 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)} if campaign_ids else {}
     member_ids = {o.member_id for o in orders if o.member_id}
     members = {m.id: m for m in await Member.filter(id__in=member_ids)} if member_ids else {}
-    # An original receipt printed or on its way: the next one is a copy (重印).
-    receipted = set(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False,
-                                          status__in=(PrintStatus.PRINTED, PrintStatus.QUEUED))
-                   .values_list("order_id", flat=True))
+    # An original receipt printed or on its way: the next one is a copy (重印); one still
+    # queued (the printer was off) is tried again rather than printed twice.
+    originals = dict(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False,
+                                           status__in=(PrintStatus.PRINTED, PrintStatus.QUEUED))
+                     .order_by("id").values_list("order_id", "status"))
+    queued = dict(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False, status=PrintStatus.QUEUED)
+                  .values_list("order_id", "id"))
     return [
         _view(o, lines_by_order[o.id], items, pays_by_order[o.id], campaigns.get(o.campaign_id),
-              members.get(o.member_id)) | {"receipt_printed": o.id in receipted}
+              members.get(o.member_id)) | {"receipt_printed": o.id in originals, "receipt_queued": queued.get(o.id)}
         for o in orders
     ]
 

@@ -129,7 +129,8 @@ class OrderView(View):
     reported: int = Field(description="transfers reported, not yet confirmed")
     balance: int
     created_at: datetime
-    receipt_printed: bool
+    receipt_printed: bool = Field(description="an original receipt printed or queued: the next is a copy")
+    receipt_queued: int | None = Field(description="the print job of an original still waiting for the printer")
 
 
 class OrderList(View):

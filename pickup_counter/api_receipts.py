@@ -65,6 +65,15 @@ async def _drawer_tried(request: web.Request, job_id: int) -> web.Response:
     return json_response(job_result(job), status=201)
 
 
+@operation(routes, "POST", "/api/print-jobs/{id}/retry", role=Role.CASHIER, answer=views.PrintJobView,
+           summary="Try a queued job on the printer now (a receipt that waited while the printer was off), "
+                   "rather than printing a second one; a job already printed prints nothing")
+async def retry_print_job(request: web.Request) -> web.Response:
+    if not await PrintJob.exists(id=path_int(request)):
+        raise NotFound("no such print job", field="id")
+    return json_response(job_result(await request.app[PRINT_QUEUE].print_job(path_int(request))))
+
+
 @operation(routes, "GET", "/api/print-jobs/{id}", role=Role.CASHIER, answer=views.PrintJobDetail,
            summary="A print job with its last error and attempts")
 async def get_print_job(request: web.Request) -> web.Response:

@@ -94,6 +94,24 @@ async def test_with_the_printer_off_the_job_is_queued_with_its_error_then_prints
     assert (status["status"], status["attempts"], status["error"]) == ("printed", 2, None)
 
 
+async def test_a_receipt_that_waited_for_the_printer_is_tried_again_not_printed_twice(client, printer):
+    order_id = await a_paid_order(client)
+    cashier = await bearer("cashier")
+    job = await (await client.post(f"/api/orders/{order_id}/receipt", headers=cashier)).json()  # printer off
+    waiting = await (await client.get(f"/api/orders/{order_id}", headers=cashier)).json()
+    await printer.start()
+
+    resp = await client.post(f"/api/print-jobs/{job['id']}/retry", headers=cashier)
+    again = await client.post(f"/api/print-jobs/{job['id']}/retry", headers=cashier)
+    after = await (await client.get(f"/api/orders/{order_id}", headers=cashier)).json()
+
+    assert (job["status"], waiting["receipt_queued"], waiting["receipt_printed"]) == ("queued", job["id"], True)
+    assert (resp.status, (await resp.json())["status"], (await again.json())["status"]) == (200, "printed", "printed")
+    assert (after["receipt_queued"], after["receipt_printed"]) == (None, True)
+    assert len(await printer.received(1)) == 1  # the original, once
+    assert (await client.post("/api/print-jobs/999/retry", headers=cashier)).status == 404
+
+
 async def test_a_reprint_is_marked_copy(client, printer):
     await printer.start()
     order_id = await a_paid_order(client)

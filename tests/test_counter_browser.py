@@ -192,6 +192,16 @@ async def test_with_the_printer_off_the_page_says_the_receipt_is_queued_and_the_
         order = await shop.order_of("1333")
         assert (order["paid"], order["balance"]) == (500, 0)  # the sale stands
         assert printer.jobs == []
+
+        # the button offers to try the waiting receipt again, not a reprint; once the printer
+        # is back, that prints the original once
+        await expect(page.locator("#print-button")).to_have_text("再試列印收據")
+        await printer.start()
+        await page.click("#print-button")
+        await expect(status).to_have_attribute("data-job-status", "printed")
+        await expect(page.locator("#print-button")).to_have_text("重印收據")
+        (job,) = await printer.received(1)
+        assert not any("重印" in line for line in printed_lines(job))  # the original, not a copy
         await done(page, watch)
 
 

@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # receipt, drawer, handover
     "counter.print": ("列印收據", "Print receipt"),
     "counter.reprint": ("重印收據", "Reprint receipt"),
+    "counter.retry_print": ("再試列印收據", "Try the receipt again"),
     "counter.printing": ("列印中…", "Printing…"),
     "counter.job.printed": ("收據已列印", "Receipt printed"),
     "counter.job.copy_printed": ("收據已重印（副本）", "Receipt reprinted (copy)"),

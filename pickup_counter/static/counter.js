@@ -351,7 +351,8 @@
     const order = current();
     if (!order) return;
     const open = order.status === "open";
-    printButton.textContent = wasPrinted(order) ? t("counter.reprint") : t("counter.print");
+    printButton.textContent = order.receipt_queued ? t("counter.retry_print")
+      : wasPrinted(order) ? t("counter.reprint") : t("counter.print");
     handoverButton.disabled = !open || state.busy.has("handover");
     handoverButton.textContent = open ? t("counter.handover") : t("counter.handed_over");
     printButton.disabled = state.busy.has("print");
@@ -567,16 +568,20 @@
     if (!order) return;
     const status = $("job-status");
     await guarded("print", printButton, async () => {
-      const copy = wasPrinted(order);
+      // An original still waiting for the printer is tried again, never printed a second time.
+      const retry = order.receipt_queued;
+      const copy = !retry && wasPrinted(order);
       const body = { copy };
       if (!copy && state.cashTaken.has(order.number)) body.open_drawer = true;
       show(status, t("counter.printing"), "");
-      const resp = await api("POST", `/api/orders/${encodeURIComponent(order.number)}/receipt`, { body });
+      const resp = retry ? await api("POST", `/api/print-jobs/${retry}/retry`, { body: {} })
+        : await api("POST", `/api/orders/${encodeURIComponent(order.number)}/receipt`, { body });
       if (!resp.ok) {
         show(status, say(resp.data.error), "error");
         return;
       }
       const job = resp.data;
+      order.receipt_queued = !copy && job.status === "queued" ? job.id : null;
       if (job.status !== "failed") {
         printed.add(order.number);
         sessionStorage.setItem("po.printed", JSON.stringify([...printed].slice(-200)));
