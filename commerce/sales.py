@@ -83,15 +83,15 @@ async def walk_in_sale(sale: NewSale, *, actor: str, now: datetime) -> Order:
 
 
 async def leftovers(*, include_sold_out: bool = False) -> list[dict]:
-    """Capped items of open or closed campaigns with stock left (what a walk-in can buy);
-    with ``include_sold_out`` also those with none left (``left_qty`` 0), so a counter can
-    show them disabled rather than hide them."""
+    """Items of open or closed campaigns a walk-in can buy: with stock left, or with no cap
+    (``left_qty`` None); with ``include_sold_out`` also those with none left (``left_qty`` 0),
+    so a counter can show them disabled rather than hide them."""
     from tortoise import connections
 
     return await fetch(
         connections.get("default"),
-        "SELECT i.id, i.label, i.name, i.price, i.barcode, CASE WHEN i.sold < i.cap THEN i.cap - i.sold ELSE 0 END"
-        " AS left_qty, c.title, c.code FROM items i JOIN campaigns c ON c.id = i.campaign_id"
-        " WHERE c.status IN ('open', 'closed') AND i.cap IS NOT NULL"
-        + ("" if include_sold_out else " AND i.sold < i.cap") + " ORDER BY c.id, i.position",
+        "SELECT i.id, i.label, i.name, i.price, i.barcode, CASE WHEN i.cap IS NULL THEN NULL"
+        " WHEN i.sold < i.cap THEN i.cap - i.sold ELSE 0 END AS left_qty, c.title, c.code"
+        " FROM items i JOIN campaigns c ON c.id = i.campaign_id WHERE c.status IN ('open', 'closed')"
+        + ("" if include_sold_out else " AND (i.cap IS NULL OR i.sold < i.cap)") + " ORDER BY c.id, i.position",
     )

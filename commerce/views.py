@@ -187,7 +187,7 @@ class Leftover(View):
     name: str
     price: int
     barcode: str | None
-    left: int
+    left: int | None = Field(description="null: no cap")
     campaign: LeftoverCampaign
 
 

@@ -77,7 +77,7 @@ async def walk_in_sale(request: web.Request, body: commands.NewSale) -> web.Resp
 
 
 @operation(routes, "GET", "/api/sales/leftovers", role=Role.CASHIER, answer=views.Leftovers,
-           query=commands.LeftoversQuery, summary="Items with stock left that a walk-in may buy")
+           query=commands.LeftoversQuery, summary="Items a walk-in may buy: with stock left, or with no cap (left null)")
 async def leftovers(request: web.Request, query: commands.LeftoversQuery) -> web.Response:
     items = [
         {"id": r["id"], "label": r["label"], "name": r["name"], "price": r["price"], "barcode": r["barcode"],

@@ -397,6 +397,18 @@ async def test_leftovers_list_what_a_walk_in_may_buy(client, shop, cashier):
         ("A", 1, "471A", "草莓大福"), ("B", 10, "471B", "草莓大福")]
 
 
+async def test_an_item_with_no_cap_is_offered_to_walk_ins_and_sold(client, shop, cashier):
+    campaign = await a_campaign(utcnow(), ItemSpec(label="A", name="手工餅乾", price=60, barcode="471C"), title="餅乾")
+
+    offered = await (await client.get("/api/sales/leftovers", headers=cashier)).json()
+    sale = await client.post("/api/sales", json={"lines": [{"barcode": "471C", "qty": 3}],
+                                                 "payments": [{"method": "cash", "amount": 180}]}, headers=cashier)
+
+    assert ("A", None, "471C") in [(i["label"], i["left"], i["barcode"]) for i in offered["items"]]
+    assert sale.status == 201 and (await sale.json())["total"] == 180
+    assert (await Item.get(campaign=campaign)).sold == 3
+
+
 async def test_leftovers_can_include_the_sold_out_ones_for_the_counter_to_show_disabled(client, shop, cashier):
     await client.post(f"/api/orders/{shop['order']}/lines", json={"barcode": "471A"}, headers=cashier)  # last A
 

@@ -40,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "counter.addon_barcode": ("加購：掃描或輸入條碼", "Add on: scan or type a barcode"),
     "counter.add": ("加入", "Add"),
     "counter.left": ("剩 {n}", "{n} left"),
+    "counter.no_cap": ("不限量", "No cap"),
     "counter.sold_out": ("已售完", "Sold out"),
     "counter.added": ("已加入 {item} ×{qty}", "Added {item} ×{qty}"),
     "counter.err.sold_out": ("{item} 已售完", "{item} is sold out"),

@@ -45,7 +45,7 @@
     for (const [id, qty] of state.cart) {  // a cart kept across a reload of the stock
       const item = items.get(id);
       if (!item || item.left === 0) state.cart.delete(id);
-      else if (qty > item.left) state.cart.set(id, item.left);
+      else if (item.left !== null && qty > item.left) state.cart.set(id, item.left);
     }
     renderItems();
     renderCart();
@@ -66,7 +66,8 @@
         el("span", { class: "meta" },
           el("span", { class: "price" }, money(item.price)),
           el("span", { class: soldOut ? "badge bad" : "badge" },
-            soldOut ? t("counter.sold_out") : t("counter.left", { n: item.left }))));
+            soldOut ? t("counter.sold_out") : item.left === null ? t("counter.no_cap")
+              : t("counter.left", { n: item.left }))));
     }));
   }
 
