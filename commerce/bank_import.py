@@ -37,7 +37,7 @@ from commerce.errors import InvalidInput, InvalidState, NotFound
 from commerce.states import ErrorCode, PaymentMethod, PaymentStatus
 from commerce.models import BankStatementLine, Member, Order, Payment
 from commerce.orders import member_view
-from commerce.payments import confirm_transfer, void_payment
+from commerce.payments import balances, confirm_transfer, void_payment
 from commerce.reconciliation import MATCH_DAYS as WINDOW_DAYS, Transfer, shows, transfer_of  # noqa: F401
 
 ACTOR = "bank import"
@@ -312,12 +312,13 @@ def match(lines: Sequence[StatementLine], reports: Sequence[Transfer]) -> list[O
 
 async def transfer_views(payments: Sequence[Payment]) -> list[dict[str, Any]]:
     orders = {o.id: o for o in await Order.filter(id__in={p.order_id for p in payments})} if payments else {}
+    due = await balances(orders)
     member_ids = {o.member_id for o in orders.values() if o.member_id}
     members = {m.id: m for m in await Member.filter(id__in=member_ids)} if member_ids else {}
     return [
         {"id": p.id, "order_number": str(p.order_id), "amount": p.amount, "last5": p.last5, "status": p.status,
          "reported_at": p.created_at.isoformat(), "decided_at": p.decided_at.isoformat() if p.decided_at else None,
-         "reason": p.reason,
+         "reason": p.reason, "due": due.get(p.order_id, 0),
          "member": member_view(members.get(orders[p.order_id].member_id)) if p.order_id in orders else None}
         for p in payments
     ]

@@ -1,6 +1,8 @@
 """Payments: counter payments, transfer reports and their confirmation."""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
@@ -26,9 +28,19 @@ class TooManyReports(DomainError):
 
 
 async def balance_of(order_id: int) -> int:
-    lines = await OrderLine.filter(order_id=order_id).values_list("qty", "unit_price", "status")
-    pays = await Payment.filter(order_id=order_id).values_list("amount", "status")
-    return totals(lines, pays).balance
+    return (await balances([order_id]))[order_id]
+
+
+async def balances(order_ids: Iterable[int]) -> dict[int, int]:
+    """What each order still owes (negative: the shop owes the buyer), in two queries."""
+    ids = list(set(order_ids))
+    lines, pays = defaultdict(list), defaultdict(list)
+    for order_id, *line in await OrderLine.filter(order_id__in=ids).values_list("order_id", "qty", "unit_price",
+                                                                                 "status"):
+        lines[order_id].append(line)
+    for order_id, *pay in await Payment.filter(order_id__in=ids).values_list("order_id", "amount", "status"):
+        pays[order_id].append(pay)
+    return {i: totals(lines[i], pays[i]).balance for i in ids}
 
 
 async def record_payment(order_id: int, payment: NewPayment, *, actor: str, now: datetime) -> Payment:

@@ -230,6 +230,7 @@ class TransferView(View):
     reported_at: datetime
     decided_at: datetime | None
     reason: str
+    due: int = Field(description="what the order still owes now: a reported transfer above it is flagged")
     member: MemberView | None
 
 

@@ -26,6 +26,20 @@ async def test_a_transfer_report_in_the_group_is_recorded_against_the_buyers_ord
         (booking.order_id, "transfer", 360, "12345", "reported")
 
 
+async def test_a_report_larger_than_the_balance_is_flagged_to_the_buyer_and_on_the_transfers_page(db, now):
+    from commerce.bank_import import list_transfers
+
+    campaign = await a_campaign(now, ItemSpec(label="A", name="原味", price=120))
+    await an_order(now, campaign, qty=2)
+
+    replies = await say(context(now), "已匯款 12345 $350")
+
+    assert texts_of(replies) == ["💰 收到轉帳回報 $350（帳號後五碼 12345），訂單 #1，待確認。\n"
+                                 "回報的金額比這張訂單待付的 $240 多 $110，店家確認時會跟你聯絡。"]
+    [transfer] = await list_transfers()
+    assert (transfer["amount"], transfer["due"]) == (350, 240)  # the manager sees it too
+
+
 async def test_the_same_report_twice_is_recorded_once(db, now):
     campaign = await a_campaign(now)
     await an_order(now, campaign)

@@ -168,6 +168,17 @@ async def test_the_transfers_page_lists_reports_awaiting_confirmation(client, sh
     assert int(row.group(1)) == shop["transfer"].id
     assert f"#{shop['owing']}" in row.group(2) and "NT$240" in row.group(2) and "12345" in row.group(2)
     assert 'id="import-form"' in html and 'name="file"' in html
+    assert "多" not in row.group(2)  # a report of what is due is not flagged
+
+
+async def test_a_reported_transfer_above_what_the_order_owes_is_flagged_on_the_transfers_page(client, shop):
+    await report_transfer(order_id=shop["owing"], last5="54321", amount=350, actor="Ubuyer", now=utcnow())
+    await signed_in(client, "manager", page="/manager/campaigns")
+
+    html = await (await client.get("/manager/transfers")).text()
+
+    rows = re.findall(r'<tr class="transfer" data-transfer="\d+">(.*?)</tr>', html, re.S)
+    assert [("54321" in r, "比待付 NT$240 多 NT$110" in r) for r in rows] == [(True, True)]
 
 
 async def test_the_pick_list_page_has_per_item_totals_then_per_buyer_packing_and_a_print_button(client, shop):

@@ -14,7 +14,7 @@ from bot.messages import t
 from commerce.errors import DomainError
 from commerce.choosing import group_campaign_ids
 from commerce.money import format_money
-from commerce.payments import order_for_transfer, report_transfer
+from commerce.payments import balance_of, order_for_transfer, report_transfer
 
 
 async def on_transfer(report: TransferReport, incoming: Incoming, ctx: BotContext) -> list[dict]:
@@ -26,12 +26,16 @@ async def on_transfer(report: TransferReport, incoming: Incoming, ctx: BotContex
     if order_id is None:
         return reply(incoming, t(ctx.locale, "transfer_no_order"))
     try:
+        due = await balance_of(order_id)
         await report_transfer(order_id=order_id, last5=report.last5, amount=report.amount,
                               actor=actor(incoming), now=ctx.now)
     except DomainError:
         return reply(incoming, t(ctx.locale, "error_generic"))
-    return reply(incoming, t(ctx.locale, "transfer_received", amount=format_money(report.amount),
-                             last5=report.last5, number=str(order_id)))
+    text = t(ctx.locale, "transfer_received", amount=format_money(report.amount), last5=report.last5,
+             number=str(order_id))
+    if report.amount > due:  # flagged now, not found out when the bank shows it
+        text += "\n" + t(ctx.locale, "transfer_over", due=format_money(due), extra=format_money(report.amount - due))
+    return reply(incoming, text)
 
 
 async def on_malformed(intent: Malformed, incoming: Incoming, ctx: BotContext) -> list[dict]:

@@ -59,6 +59,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "transfer_received": ("💰 收到轉帳回報 {amount}（帳號後五碼 {last5}），訂單 #{number}，待確認。",
                           "💰 Transfer of {amount} reported (account ending {last5}) for order "
                           "#{number}; waiting for confirmation."),
+    "transfer_over": ("回報的金額比這張訂單待付的 {due} 多 {extra}，店家確認時會跟你聯絡。",
+                      "That is {extra} more than the {due} this order owes; the shop will be in touch when it "
+                      "checks."),
     "transfer_no_order": ("找不到需要付款的訂單。私訊我「我的訂單」可以查看。",
                           "I found no order with a balance due. Message me “my orders” to check."),
     # --- member (1:1) --------------------------------------------------------------------------

@@ -123,6 +123,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "Check your bank: confirm what arrived; void what never did, saying why."),
     "mgr.transfers.none": ("沒有待確認的轉帳", "No transfers waiting"),
     "mgr.transfers.amount": ("金額", "Amount"),
+    "mgr.transfers.over": ("比待付 {due} 多 {extra}", "{extra} more than the {due} due"),
     "mgr.transfers.last5": ("帳號後五碼", "Last 5 digits"),
     "mgr.transfers.reported_at": ("回報時間", "Reported at"),
     "mgr.transfers.action": ("處理", "Action"),
