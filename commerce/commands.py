@@ -134,6 +134,11 @@ class NewPayment(Command):
         return None if self.tendered is None else self.tendered - self.amount
 
 
+class LineChange(Command):
+    """``PATCH /api/orders/{number}/lines/{line}``: lower a line's quantity; 0 removes it."""
+    qty: Annotated[StrictInt, Field(ge=0, le=MAX_QTY)]
+
+
 class Handover(Command):
     force: StrictBool = Field(False, description="hand over with a balance due (manager only)")
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from commerce import commands, orders, payments, pickup, sales, views
+from commerce import commands, corrections, orders, payments, pickup, sales, views
 from commerce import lookup as lookups
 from commerce.db import utcnow
 from commerce.staff import role_at_least
 from commerce.states import Role
-from pickup_counter.api import ROLE, actor, json_response, operation
+from pickup_counter.api import ROLE, actor, json_response, operation, path_int
 
 routes = web.RouteTableDef()
 
@@ -42,6 +42,17 @@ async def add_line(request: web.Request, body: commands.ItemRef) -> web.Response
     line = await sales.add_on(order_id, body, actor=actor(request), now=utcnow())
     view = await orders.order_view(order_id)
     return json_response({"line": next(l for l in view["lines"] if l["id"] == line.id), "order": view}, status=201)
+
+
+@operation(routes, "PATCH", "/api/orders/{number}/lines/{line}", role=Role.CASHIER, body=commands.LineChange,
+           answer=views.OrderView, summary="Correct a line before handover: lower its qty, or 0 to remove it; the "
+                                           "stock returns to the earliest waitlisted buyers. Once money was taken "
+                                           "on the order, a manager's (403 for a cashier)")
+async def change_line(request: web.Request, body: commands.LineChange) -> web.Response:
+    order_id = _order_id(request)
+    await corrections.change_line(order_id, path_int(request, "line"), body, role=request[ROLE],
+                                  actor=actor(request), now=utcnow())
+    return json_response(await orders.order_view(order_id))
 
 
 @operation(routes, "POST", "/api/orders/{number}/payments", role=Role.CASHIER, body=commands.NewPayment,

@@ -1,0 +1,43 @@
+"""Counter corrections: a mistaken tap undone, a quantity lowered, before the order is handed over.
+
+A cashier corrects an order that has no payment yet; once money was taken, a manager does
+(DESIGN.md, *Counter corrections*). Nothing is deleted: the line is cancelled or its quantity
+lowered, the stock comes back through the ledger (who did it is on the movement), and the
+earliest waitlisted buyers get it, as for any cancel.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from commerce.commands import LineChange
+from commerce.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from commerce.models import Order, OrderLine, Payment
+from commerce.ordering import Cancellation, cancel
+from commerce.staff import role_at_least
+from commerce.states import LineStatus, OrderStatus, PaymentStatus, Role
+
+
+async def change_line(order_id: int, line_id: int, change: LineChange, *, role: str, actor: str,
+                      now: datetime) -> Cancellation:
+    """Lower line ``line_id`` of an open order to ``change.qty`` (0: void it). Raises NotFound,
+    InvalidState (handed over or cancelled), InvalidInput (not lower), Forbidden (money was
+    taken and ``role`` is below manager); writes nothing then."""
+    async with in_transaction():
+        # The order row first, as every write of an order: a payment cannot slip in between.
+        order = await Order.select_for_update().get_or_none(id=order_id)
+        if order is None:
+            raise NotFound("no such order", field="number")
+        line = await OrderLine.get_or_none(id=line_id, order_id=order_id,
+                                           status__in=(LineStatus.RESERVED, LineStatus.WAITLISTED))
+        if line is None:
+            raise NotFound("no such line on this order", field="line")
+        if order.status != OrderStatus.OPEN:
+            raise InvalidState(f"this order is {order.status}")
+        if change.qty >= line.qty:
+            raise InvalidInput(f"qty must be lower than {line.qty} (0 removes the line)", field="qty")
+        paid = await Payment.exists(order_id=order_id, status__in=(PaymentStatus.CONFIRMED, PaymentStatus.REPORTED))
+        if paid and not role_at_least(role, Role.MANAGER):
+            raise Forbidden("money was taken on this order: a manager corrects it")
+        return await cancel(order_id=order_id, line_id=line_id, qty=line.qty - change.qty, actor=actor, now=now)
