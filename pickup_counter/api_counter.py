@@ -46,8 +46,8 @@ async def add_line(request: web.Request, body: commands.ItemRef) -> web.Response
 
 @operation(routes, "PATCH", "/api/orders/{number}/lines/{line}", role=Role.CASHIER, body=commands.LineChange,
            answer=views.OrderView, summary="Correct a line before handover: lower its qty, or 0 to remove it; the "
-                                           "stock returns to the earliest waitlisted buyers. Once money was taken "
-                                           "on the order, a manager's (403 for a cashier)")
+                                           "stock returns to the earliest waitlisted buyers. Taking back what was "
+                                           "already paid for is a manager's (403 for a cashier)")
 async def change_line(request: web.Request, body: commands.LineChange) -> web.Response:
     order_id = _order_id(request)
     await corrections.change_line(order_id, path_int(request, "line"), body, role=request[ROLE],

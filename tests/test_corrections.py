@@ -57,16 +57,18 @@ async def test_lowering_a_line_gives_the_freed_unit_to_the_waitlisted_buyer(clie
     assert (movement.delta, movement.actor.startswith("token:")) == (-1, True)  # who did it, on the ledger
 
 
-async def test_once_money_was_taken_a_cashier_is_refused_and_a_manager_corrects(client, shop):
-    await record_payment(shop["order"], NewPayment(method="cash", amount=120), actor="mei", now=utcnow())
+async def test_a_cashier_takes_back_only_what_is_not_paid_for_and_a_manager_the_rest(client, shop):
     path = f"/api/orders/{shop['order']}/lines/{shop['line']}"
+    await record_payment(shop["order"], NewPayment(method="cash", amount=120), actor="mei", now=utcnow())
 
-    refused = await client.patch(path, json={"qty": 1}, headers=await bearer("cashier"))
-    done = await client.patch(path, json={"qty": 1}, headers=await bearer("manager"))
+    unpaid_unit = await client.patch(path, json={"qty": 1}, headers=await bearer("cashier"))  # 120 paid, 120 left
+    paid_unit = await client.patch(path, json={"qty": 0}, headers=await bearer("cashier"))  # would refund 120
+    by_manager = await client.patch(path, json={"qty": 0}, headers=await bearer("manager"))
 
-    assert refused.status == 403
-    assert_error(await refused.json(), "forbidden")
-    assert done.status == 200 and (await done.json())["balance"] == 0
+    assert unpaid_unit.status == 200 and (await unpaid_unit.json())["balance"] == 0
+    assert paid_unit.status == 403
+    assert_error(await paid_unit.json(), "forbidden")
+    assert by_manager.status == 200 and (await by_manager.json())["balance"] == -120  # owed back to her
 
 
 @pytest.mark.parametrize("body,status,code,field", [

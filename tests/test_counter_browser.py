@@ -134,6 +134,18 @@ async def test_a_cashier_finds_a_buyer_by_four_digits_adds_on_takes_cash_hands_o
     await expect(card.locator("tr", has_text="抹茶草莓大福")).to_contain_text("加購")
     await expect(page.locator("#amount")).to_have_value("130")
 
+    # a double scan by mistake is taken back with −1 on the row
+    await page.locator("#barcode").focus()
+    await page.keyboard.type(BARCODE_B)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#panel-balance")).to_have_text("NT$260")
+    await expect(card.locator("tr", has_text="抹茶草莓大福").locator("td.num").first).to_have_text("×2")
+    await card.locator("tr", has_text="抹茶草莓大福").locator("button.line-minus").click()
+    await expect(page.locator("#addon-msg")).to_have_text("已減去 B 抹茶草莓大福 ×1")
+    await expect(page.locator("#panel-balance")).to_have_text("NT$130")
+    await expect(card.locator("tr", has_text="抹茶草莓大福").locator("td.num").first).to_have_text("×1")
+    await expect(page.locator("#amount")).to_have_value("130")
+
     # the next round notes are offered; note buttons add up (500 twice is 1000); full-width is read
     await expect(page.locator("#round-tender button")).to_have_text(["200", "500", "1000"])
     await page.click('[data-add="500"]')

@@ -26,6 +26,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "counter.col_amount": ("小計", "Amount"),
     "counter.waitlisted": G["line.waitlisted"],
     "counter.addon": ("加購", "Add-on"),
+    "counter.remove_one": ("減一", "One less"),
+    "counter.removed_one": ("已減去 {item} ×1", "Took off {item} ×1"),
     "counter.total": G["money.total"],
     "counter.paid": G["money.paid"],
     "counter.reported": ("已回報轉帳（待確認）", "Transfer reported (to confirm)"),

@@ -204,13 +204,36 @@
           l.source === "addon" ? el("span", { class: "badge" }, t("counter.addon")) : null),
         el("td", { class: "num" }, `×${l.qty}`),
         el("td", { class: "num col-unit" }, money(l.unit_price)),
-        el("td", { class: "num" }, waiting ? "—" : money(l.qty * l.unit_price)));
+        el("td", { class: "num" }, waiting ? "—" : money(l.qty * l.unit_price)),
+        order.status === "open" ? el("td", { class: "fix" }, el("button", {
+          type: "button", class: "line-minus", title: t("counter.remove_one"),
+          "aria-label": `${t("counter.remove_one")} ${l.label} ${l.name}`,
+          onclick: (ev) => { ev.stopPropagation(); removeOne(order, l.ids); },
+        }, "−1")) : null);
     });
     return el("table", { class: "lines" },
       el("thead", {}, el("tr", {},
         el("th", {}, t("counter.col_item")), el("th", { class: "num" }, t("counter.col_qty")),
-        el("th", { class: "num col-unit" }, t("counter.col_unit")), el("th", { class: "num" }, t("counter.col_amount")))),
+        el("th", { class: "num col-unit" }, t("counter.col_unit")), el("th", { class: "num" }, t("counter.col_amount")),
+        order.status === "open" ? el("th", {}, "") : null)),
       el("tbody", {}, rows));
+  }
+
+  // A mistaken tap undone: one unit off the newest line of the row (a line of one is removed).
+  async function removeOne(order, ids) {
+    const line = order.lines.find((l) => l.id === ids[ids.length - 1]);
+    if (!line || state.busy.has("fix")) return;
+    state.busy.add("fix");
+    try {
+      const resp = await api("PATCH", `/api/orders/${encodeURIComponent(order.number)}/lines/${line.id}`,
+        { body: { qty: line.qty - 1 } });
+      if (resp.ok) {
+        updateOrder(resp.data);
+        show($("addon-msg"), t("counter.removed_one", { item: `${line.label} ${line.name}` }), "ok");
+      } else show($("addon-msg"), say(resp.data.error), "error");
+    } finally {
+      state.busy.delete("fix");
+    }
   }
 
   function totals(order) {
