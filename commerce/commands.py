@@ -139,6 +139,18 @@ class LineChange(Command):
     qty: Annotated[StrictInt, Field(ge=0, le=MAX_QTY)]
 
 
+class Refund(Command):
+    """Money given back on an order, by a manager, with why."""
+    method: PaymentMethod
+    amount: Amount
+    reason: Annotated[str, Field(min_length=1, max_length=150)]
+
+
+class VoidPayment(Command):
+    """A payment taken by mistake (the wrong method, a double entry), by a manager, with why."""
+    reason: Annotated[str, Field(min_length=1, max_length=150)]
+
+
 class Handover(Command):
     force: StrictBool = Field(False, description="hand over with a balance due (manager only)")
 

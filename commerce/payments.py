@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from commerce.commands import NewPayment
+from commerce.commands import NewPayment, Refund
 from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
 from commerce.models import Order, OrderLine, Payment
 from commerce.money import parse_amount, totals
@@ -62,6 +62,25 @@ async def record_payment(order_id: int, payment: NewPayment, *, actor: str, now:
             change=payment.change, status=PaymentStatus.CONFIRMED, actor=actor,
             created_at=now, decided_at=now,
         )
+
+
+class RefundTooLarge(DomainError):
+    code = ErrorCode.REFUND_TOO_LARGE
+
+
+async def refund(order_id: int, given: Refund, *, actor: str, now: datetime) -> Payment:
+    """Give money back on an order: a confirmed payment of minus ``given.amount`` that names
+    who and why, so the day's takings net it. Raises NotFound, RefundTooLarge (more than was
+    paid); writes nothing then."""
+    async with in_transaction():
+        if await Order.select_for_update().get_or_none(id=order_id) is None:
+            raise NotFound("no such order", field="number")
+        paid = totals([], await Payment.filter(order_id=order_id).values_list("amount", "status")).paid
+        if given.amount > paid:
+            raise RefundTooLarge(f"only {paid} was paid on this order", field="amount", paid=paid)
+        return await Payment.create(order_id=order_id, method=given.method, amount=-given.amount,
+                                    status=PaymentStatus.CONFIRMED, actor=actor, created_at=now, decided_at=now,
+                                    reason=f"refund by {actor}: {given.reason}"[:200])
 
 
 async def report_transfer(*, order_id: int, last5: str, amount: object, actor: str, now: datetime) -> Payment:

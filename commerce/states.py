@@ -82,6 +82,7 @@ class ErrorCode(StrEnum):
     CAMPAIGN_CLOSED = "campaign_closed"
     OVER_LIMIT = "over_limit"
     OVERPAYMENT = "overpayment"
+    REFUND_TOO_LARGE = "refund_too_large"
     TOO_MANY_REPORTS = "too_many_reports"
     BALANCE_DUE = "balance_due"
     ALREADY_HANDED_OVER = "already_handed_over"

@@ -163,6 +163,12 @@ class TakenPayment(View):
     balance: int = Field(description="the order's balance after this payment")
 
 
+class MoneyBack(View):
+    """A refund (a negative payment) or a voided payment, with the order after it."""
+    payment: PaymentView
+    order: OrderView
+
+
 class HandoverView(View):
     id: int
     forced: bool

@@ -67,6 +67,26 @@ async def take_payment(request: web.Request, body: commands.NewPayment) -> web.R
                           "created_at": p.created_at, "balance": await payments.balance_of(order_id)}, status=201)
 
 
+@operation(routes, "POST", "/api/orders/{number}/refunds", role=Role.MANAGER, body=commands.Refund,
+           answer=views.MoneyBack, status=201, summary="Give money back on an order (cash, card, LINE Pay, JKO Pay, "
+                                                       "transfer) with why: a negative payment the day's takings net; "
+                                                       "409 refund_too_large beyond what was paid")
+async def refund(request: web.Request, body: commands.Refund) -> web.Response:
+    order_id = _order_id(request)
+    given = await payments.refund(order_id, body, actor=actor(request), now=utcnow())
+    view = await orders.order_view(order_id)
+    return json_response({"payment": next(p for p in view["payments"] if p["id"] == given.id), "order": view},
+                         status=201)
+
+
+@operation(routes, "POST", "/api/payments/{id}/void", role=Role.MANAGER, body=commands.VoidPayment,
+           answer=views.MoneyBack, summary="Void a payment taken by mistake, with why (it stays on record as void)")
+async def void_payment(request: web.Request, body: commands.VoidPayment) -> web.Response:
+    voided = await payments.void_payment(path_int(request), actor=actor(request), reason=body.reason, now=utcnow())
+    view = await orders.order_view(voided.order_id)
+    return json_response({"payment": next(p for p in view["payments"] if p["id"] == voided.id), "order": view})
+
+
 @operation(routes, "POST", "/api/orders/{number}/handover", role=Role.CASHIER, body=commands.Handover,
            body_required=False, answer=views.HandedOver, status=201,
            summary="Hand the order over (409 balance_due unless a manager sends force; 409 already_handed_over)")

@@ -96,3 +96,37 @@ async def test_a_line_of_another_order_or_a_handed_over_order_cannot_be_correcte
 
     assert other.status == 404 and handed.status == 409
     assert_error(await handed.json(), "invalid_state")
+
+
+async def test_a_manager_refunds_with_a_reason_and_the_days_takings_net_it(client, shop):
+    await record_payment(shop["order"], NewPayment(method="cash", amount=240), actor="mei", now=utcnow())
+    manager = await bearer("manager")
+    path = f"/api/orders/{shop['order']}/refunds"
+
+    by_cashier = await client.post(path, json={"method": "cash", "amount": 120, "reason": "壞了一盒"},
+                                   headers=await bearer("cashier"))
+    too_much = await client.post(path, json={"method": "cash", "amount": 241, "reason": "x"}, headers=manager)
+    no_reason = await client.post(path, json={"method": "cash", "amount": 120}, headers=manager)
+    given = await client.post(path, json={"method": "cash", "amount": 120, "reason": "壞了一盒"}, headers=manager)
+    report = await (await client.get("/api/reports/daily", headers=manager)).json()
+
+    assert (by_cashier.status, too_much.status, no_reason.status, given.status) == (403, 409, 400, 201)
+    assert_error(await too_much.json(), "refund_too_large", "amount")
+    assert_error(await no_reason.json(), "invalid", "reason")
+    body = await given.json()
+    assert (body["payment"]["amount"], body["order"]["paid"], body["order"]["balance"]) == (-120, 120, 120)
+    assert report["takings"]["by_method"]["cash"] == 120  # 240 taken, 120 given back
+
+
+async def test_a_payment_taken_by_mistake_is_voided_by_a_manager_with_why_and_stays_on_record(client, shop):
+    taken = await record_payment(shop["order"], NewPayment(method="card", amount=240), actor="mei", now=utcnow())
+
+    by_cashier = await client.post(f"/api/payments/{taken.id}/void", json={"reason": "應該是現金"},
+                                   headers=await bearer("cashier"))
+    voided = await client.post(f"/api/payments/{taken.id}/void", json={"reason": "應該是現金"},
+                               headers=await bearer("manager"))
+
+    body = await voided.json()
+    assert (by_cashier.status, voided.status) == (403, 200)
+    assert (body["payment"]["status"], body["order"]["paid"], body["order"]["balance"]) == ("void", 0, 240)
+    assert [p["status"] for p in body["order"]["payments"]] == ["void"]  # nothing deleted
