@@ -490,3 +490,29 @@ async def test_an_item_ordered_by_two_messages_shows_as_one_line(browser, shop):
     await expect(rows.first.locator("td").nth(1)).to_have_text("×4")
     assert len((await rows.first.get_attribute("data-line-ids")).split()) == 3
     await done(page, watch)
+
+
+async def test_a_manager_takes_back_a_paid_unit_sees_the_overpayment_and_refunds_it(browser, shop):
+    page, watch = await counter(browser, shop, who=MANAGER)
+    await search(page, "5678")  # 小美: A ×1, paid 120 in cash
+    await expect(page.locator("#due-box")).to_contain_text("已付清")
+    card = page.locator(".order.selected, .order").first
+
+    await card.locator("tr", has_text="原味草莓大福").locator("button.line-minus").click()
+
+    # what she paid is now more than the order costs: shown as 溢收, never as 已付清
+    await expect(page.locator("#due-box")).to_have_class(re.compile(r"\bcredit\b"))
+    await expect(page.locator("#due-label")).to_have_text("溢收")
+    await expect(page.locator("#panel-balance")).to_have_text("NT$120")
+    await expect(page.locator("#refund-text")).to_have_text("這張訂單多收了 NT$120，請退還給買家。")
+    await page.click("#refund-button")
+    await expect(page.locator('#refund-reason + .field-error')).to_have_text("請寫下退款原因")
+    await page.fill("#refund-reason", "客人不要了")
+    await page.click("#refund-button")
+
+    await expect(page.locator("#addon-msg")).to_have_text("已退款 NT$120（現金）")
+    await expect(page.locator("#due-label")).to_have_text("已付清")
+    await expect(page.locator("#refund-form")).to_be_hidden()
+    status, report = await shop.api("GET", "/api/reports/daily")
+    assert status == 200 and report["takings"]["by_method"].get("cash", 0) == 0  # 120 taken, 120 given back
+    await done(page, watch)

@@ -33,6 +33,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "counter.reported": ("已回報轉帳（待確認）", "Transfer reported (to confirm)"),
     "counter.balance": G["money.balance_due"],
     "counter.paid_in_full": G["money.paid_in_full"],
+    "counter.credit": G["money.overpaid"],
+    "counter.refund_due": ("這張訂單多收了 {amount}，請退還給買家。", "This order was paid {amount} more than it costs: "
+                           "give it back to the buyer."),
+    "counter.refund_reason": ("退款原因", "Why"),
+    "counter.refund": ("退款", "Refund"),
+    "counter.refund_need_reason": ("請寫下退款原因", "Say why"),
+    "counter.refunded": ("已退款 {amount}（{method}）", "Refunded {amount} ({method})"),
     "counter.status.open": G["order.open"],
     "counter.status.picked_up": G["order.picked_up"],
     "counter.status.cancelled": G["order.cancelled"],

@@ -28,6 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "money.paid": ("已付", "Paid"),
     "money.balance_due": ("待付", "Balance due"),
     "money.paid_in_full": ("已付清", "Paid in full"),
+    "money.overpaid": ("溢收", "Overpaid"),
     "money.tendered": ("實收", "Tendered"),
     "money.change": ("找零", "Change"),
 }

@@ -21,7 +21,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "receipt.tendered": G["money.tendered"],
     "receipt.change": G["money.change"],
     "receipt.balance_due": G["money.balance_due"],
-    "receipt.overpaid": ("溢收", "Overpaid"),
+    "receipt.overpaid": G["money.overpaid"],
     "receipt.paid_in_full": G["money.paid_in_full"],
     "receipt.pickup_hint": ("取貨時請出示此 QR 碼", "Show this QR code at pickup"),
     "receipt.thanks": ("謝謝惠顧", "Thank you!"),

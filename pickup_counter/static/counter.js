@@ -238,15 +238,42 @@
 
   function totals(order) {
     const due = order.balance > 0;
+    const credit = order.balance < 0;
     return el("dl", { class: "totals" },
       el("div", {}, el("dt", {}, t("counter.total")), el("dd", { class: "num" }, money(order.total))),
       el("div", {}, el("dt", {}, t("counter.paid")), el("dd", { class: "num" }, money(order.paid))),
       order.reported ? el("div", { class: "reported" }, el("dt", {}, t("counter.reported")),
         el("dd", { class: "num" }, money(order.reported))) : null,
-      el("div", { class: due ? "balance due" : "balance settled" },
-        el("dt", {}, due ? t("counter.balance") : t("counter.paid_in_full")),
-        el("dd", { class: "num" }, money(order.balance))));
+      el("div", { class: due ? "balance due" : credit ? "balance credit" : "balance settled" },
+        el("dt", {}, due ? t("counter.balance") : credit ? t("counter.credit") : t("counter.paid_in_full")),
+        el("dd", { class: "num" }, money(Math.abs(order.balance)))));
   }
+
+  // A manager gives back what the order was overpaid, by the payment's method, saying why.
+  $("refund-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const order = current();
+    const form = $("refund-form");
+    const reason = $("refund-reason").value.trim();
+    if (!order || order.balance >= 0) return;
+    if (!reason) {
+      PO.showError(form, { field: "reason", message: t("counter.refund_need_reason") });
+      return;
+    }
+    const last = [...order.payments].reverse().find((p) => p.status === "confirmed" && p.amount > 0);
+    await guarded("refund", $("refund-button"), async () => {
+      const resp = await api("POST", `/api/orders/${encodeURIComponent(order.number)}/refunds`,
+        { body: { method: last ? last.method : "cash", amount: -order.balance, reason } });
+      if (!resp.ok) {
+        PO.showError(form, resp.data.error, (e) => ({ message: say(e) }));
+        return;
+      }
+      $("refund-reason").value = "";
+      updateOrder(resp.data.order);
+      show($("addon-msg"), t("counter.refunded", { amount: money(-resp.data.payment.amount),
+                                                  method: t(`counter.method.${resp.data.payment.method}`) }), "ok");
+    });
+  });
 
   function orderCard(order) {
     const selected = state.selected === order.number;
@@ -354,9 +381,12 @@
       statusBadge(order)].filter(Boolean));
     $("panel-sub").textContent = order.campaign ? order.campaign.title : t("counter.walk_in");
     const due = order.balance > 0;
-    $("due-box").className = `due-box ${due ? "due" : "settled"}`;
-    $("due-label").textContent = due ? t("counter.balance") : t("counter.paid_in_full");
-    $("panel-balance").textContent = money(order.balance);
+    const credit = order.balance < 0;  // paid more than the order now costs: never shown as settled
+    $("due-box").className = `due-box ${due ? "due" : credit ? "credit" : "settled"}`;
+    $("due-label").textContent = due ? t("counter.balance") : credit ? t("counter.credit") : t("counter.paid_in_full");
+    $("panel-balance").textContent = money(Math.abs(order.balance));
+    $("refund-form").hidden = !credit || !canManage;
+    $("refund-text").textContent = credit ? t("counter.refund_due", { amount: money(-order.balance) }) : "";
     $("panel-lines").replaceChildren(totals(order)); // the lines are on the order's card
     const open = order.status === "open";
     addonForm.hidden = !open || !order.campaign;
