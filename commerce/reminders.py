@@ -174,15 +174,17 @@ def _entry(view: dict[str, Any], **extra: Any) -> dict[str, Any]:
             "pickup_until": c["pickup_until"], "pickup_place": c["pickup_place"], **extra}
 
 
-async def _buyer_views(*, changed_before: datetime | None = None, **campaign_filter: Any) -> list[dict[str, Any]]:
+async def _buyer_views(*, counter_before: datetime | None = None, **campaign_filter: Any) -> list[dict[str, Any]]:
     """Open orders of LINE buyers in closed campaigns (matching ``campaign_filter``); with
-    ``changed_before``, only those last changed before it."""
-    orders = Order.filter(status=OrderStatus.OPEN, campaign__status=CampaignStatus.CLOSED,
-                          member__line_user_id__isnull=False,
-                          **{f"campaign__{k}": v for k, v in campaign_filter.items()})
-    if changed_before is not None:
-        orders = orders.filter(updated_at__lt=changed_before.astimezone(timezone.utc))
-    orders = await orders.order_by("id")
+    ``counter_before``, not those changed at the counter since then (changed after both that
+    moment and the campaign's close: an add-on, say)."""
+    orders = await (Order.filter(status=OrderStatus.OPEN, campaign__status=CampaignStatus.CLOSED,
+                                 member__line_user_id__isnull=False,
+                                 **{f"campaign__{k}": v for k, v in campaign_filter.items()})
+                    .select_related("campaign").order_by("id"))
+    if counter_before is not None:
+        orders = [o for o in orders if o.updated_at < counter_before
+                  or (o.campaign.closed_at is not None and o.updated_at <= o.campaign.closed_at)]
     return [v for v in await order_views(orders) if v["total"] > 0]
 
 
@@ -232,11 +234,11 @@ async def unpaid_reminders(now: datetime, *, day: date, due_at: datetime | None 
     """Remind each buyer with money due on a closed campaign (not covered by a reported
     transfer) to pay: one push per buyer listing every such order not named before.
 
-    ``due_at`` is the reminder's time that day: an order changed since (an add-on at the
-    counter, a part payment) waits for the next day's reminder, so a buyer standing at the
-    counter is not pushed a reminder by a later run of the same evening's job."""
+    ``due_at`` is the reminder's time that day: an order changed at the counter since (an
+    add-on after the close and after that time) waits for the next day's reminder, so a buyer
+    standing at the counter is not pushed one by a later run of the same evening's job."""
     wanted: dict[str, list] = defaultdict(list)
-    for view in await _buyer_views(changed_before=due_at):
+    for view in await _buyer_views(counter_before=due_at):
         if view["balance"] - view["reported"] > 0:
             wanted[view["member"]["line_user_id"]].append((_entry(view), [UNPAID]))
     return await _remind(UNPAID, "unpaid", wanted, day, now)
