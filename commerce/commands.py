@@ -10,7 +10,7 @@ import re
 import unicodedata
 import datetime as dt
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError,
@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from commerce.errors import InvalidInput
-from commerce.states import CampaignStatus, PaymentMethod, PaymentStatus
+from commerce.states import CampaignStatus, DiscountKind, OrderStatus, PaymentMethod, PaymentStatus
 
 MAX_QTY = 99  # one line of one item: the chat, the counter and walk-in sales alike
 # Amounts are stored as 32-bit integers; no counter takes a hundred million dollars at once.
@@ -37,6 +37,7 @@ def _amount(value: Any) -> Any:
 
 # Constraints before validators: the JSON schema is the inner type's, with its bounds.
 Amount = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT), BeforeValidator(_amount)]
+Cash = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT), BeforeValidator(_amount)]  # a drawer's count: 0 is one
 Price = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT)]  # a JSON number: a campaign is set up, not typed in a hurry
 Qty = Annotated[StrictInt, Field(ge=1, le=MAX_QTY)]
 Text = Annotated[str, Field(max_length=200)]
@@ -134,9 +135,37 @@ class NewPayment(Command):
         return None if self.tendered is None else self.tendered - self.amount
 
 
+Reason = Annotated[str, Field(min_length=1, max_length=150), BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+
+
 class LineChange(Command):
     """``PATCH /api/orders/{number}/lines/{line}``: lower a line's quantity; 0 removes it."""
     qty: Annotated[StrictInt, Field(ge=0, le=MAX_QTY)]
+    reason: Reason | None = Field(None, description="why (kept with who and when); none: a mistaken tap")
+
+
+class LineVoid(Command):
+    """``POST /api/orders/{number}/lines/{line}/void``: take a line off the order."""
+    reason: Reason | None = Field(None, description="why (kept with who and when); none: a mistaken tap")
+
+
+class NewDiscount(Command):
+    """Money off an order's total: a discount, or 抹零 (``rounding``: the odd dollars let go)."""
+    amount: Amount
+    kind: DiscountKind = DiscountKind.DISCOUNT
+    reason: Reason
+
+
+class VoidDiscount(Command):
+    reason: Reason
+
+
+class ShiftOpen(Command):
+    float: Annotated[Cash, Field(description="the cash put in the drawer to give change from")]
+
+
+class ShiftClose(Command):
+    counted_cash: Annotated[Cash, Field(description="the cash counted in the drawer at the end")]
 
 
 class Refund(Command):
@@ -194,6 +223,17 @@ class PickListQuery(Query):
 class LookupQuery(Query):
     q: str = Field(description="what was typed or scanned: a phone (or its last 3+ digits), an order number, "
                                "a pickup QR token or a name")
+
+
+class OrderSearch(Query):
+    q: Annotated[str | None, Field(description="as for /api/lookup: a phone (or its last 3+ digits), an order "
+                                               "number, a pickup QR token or a name; none: the latest orders")] = None
+    status: Annotated[Literal["open", "picked_up", "cancelled", "all"],
+                      Field(description="one state (OrderStatus), or all of them")] = "all"
+
+    @property
+    def only(self) -> OrderStatus | None:
+        return None if self.status == "all" else OrderStatus(self.status)
 
 
 class LeftoversQuery(Query):

@@ -14,15 +14,18 @@ from tortoise.transactions import in_transaction
 
 from commerce.commands import LineChange
 from commerce.errors import Forbidden, InvalidInput, InvalidState, NotFound
-from commerce.models import Order, OrderLine, Payment
+from commerce.models import AuditEntry, Order, OrderLine, Payment
 from commerce.money import totals
+from commerce.payments import discount_sums
 from commerce.ordering import Cancellation, cancel
 from commerce.staff import role_at_least
-from commerce.states import LineStatus, OrderStatus, Role
+from commerce.states import AuditAction, LineStatus, OrderStatus, Role
+
+MISTAKEN_TAP = "mistaken tap"  # the why of a correction given none
 
 
 async def change_line(order_id: int, line_id: int, change: LineChange, *, role: str, actor: str,
-                      now: datetime) -> Cancellation:
+                      now: datetime, reason: str | None = None) -> Cancellation:
     """Lower line ``line_id`` of an open order to ``change.qty`` (0: void it). Raises NotFound,
     InvalidState (handed over or cancelled), InvalidInput (not lower), Forbidden (it takes back
     what was paid or reported, and ``role`` is below manager); writes nothing then."""
@@ -42,8 +45,11 @@ async def change_line(order_id: int, line_id: int, change: LineChange, *, role: 
         if not role_at_least(role, Role.MANAGER):
             lines = await OrderLine.filter(order_id=order_id).values_list("qty", "unit_price", "status")
             pays = await Payment.filter(order_id=order_id).values_list("amount", "status")
-            now_owed = totals(lines, pays)
+            now_owed = totals(lines, pays, discount=(await discount_sums([order_id])).get(order_id, 0))
             taken_back = (line.qty - change.qty) * line.unit_price if line.status == LineStatus.RESERVED else 0
             if now_owed.paid + now_owed.reported > now_owed.total - taken_back:
                 raise Forbidden("this takes back what was already paid for: a manager corrects it (and refunds)")
+        why = reason or change.reason or MISTAKEN_TAP
+        await AuditEntry.create(action=AuditAction.LINE_CHANGED, order_id=order_id, subject_id=line_id,
+                                detail=f"qty {line.qty} → {change.qty}: {why}"[:300], actor=actor, created_at=now)
         return await cancel(order_id=order_id, line_id=line_id, qty=line.qty - change.qty, actor=actor, now=now)

@@ -347,7 +347,8 @@ class PrintJob(Model):
 
     id = fields.IntField(primary_key=True)
     order = fields.ForeignKeyField("commerce.Order", related_name="print_jobs", null=True)
-    kind = fields.CharField(max_length=12, default="receipt")  # receipt|test
+    shift = fields.ForeignKeyField("commerce.Shift", related_name="print_jobs", null=True)  # a Z report
+    kind = fields.CharField(max_length=12, default="receipt")  # receipt|drawer|zreport
     is_copy = fields.BooleanField(default=False)
     open_drawer = fields.BooleanField(default=False)
     status = fields.CharField(max_length=10, default="queued", db_index=True)  # queued|printed|failed
@@ -362,3 +363,56 @@ class PrintJob(Model):
 
     class Meta:
         table = "print_jobs"
+
+
+class Discount(Model):
+    # Money taken off an order's total: a discount or 抹零 rounding, by whom and why; voided, never deleted.
+
+    id = fields.IntField(primary_key=True)
+    order = fields.ForeignKeyField("commerce.Order", related_name="discounts")
+    amount = fields.IntField()  # > 0: what comes off the total
+    kind = fields.CharField(max_length=12)  # discount|rounding
+    status = fields.CharField(max_length=12, default="active")  # active|void
+    reason = fields.CharField(max_length=200, default="")
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+    voided_by = fields.CharField(max_length=100, default="")
+    voided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "discounts"
+        indexes = (("order_id", "id"),)
+
+
+class Shift(Model):
+    # A cash-drawer session of one staff login: the float in, the counted cash out, the Z report.
+
+    id = fields.IntField(primary_key=True)
+    staff = fields.CharField(max_length=100, db_index=True)  # the actor: staff:NAME or token:ID
+    # The staff while the shift is open, NULL once closed: one open shift per staff, kept by
+    # the database (a unique column allows any number of NULLs on SQLite and PostgreSQL).
+    open_key = fields.CharField(max_length=100, null=True, unique=True)
+    float_cash = fields.IntField()
+    opened_at = fields.DatetimeField(db_index=True)
+    closed_at = fields.DatetimeField(null=True)
+    counted_cash = fields.IntField(null=True)
+    expected_cash = fields.IntField(null=True)
+    report = fields.JSONField(null=True)  # the Z report as it stood at close
+
+    class Meta:
+        table = "shifts"
+
+
+class AuditEntry(Model):
+    # Who changed what at the counter, and why, where the change itself leaves no row that says so.
+
+    id = fields.IntField(primary_key=True)
+    action = fields.CharField(max_length=24)
+    order = fields.ForeignKeyField("commerce.Order", related_name="audit", null=True)
+    subject_id = fields.IntField(null=True)  # the line, discount … the action is about
+    detail = fields.CharField(max_length=300, default="")
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "audit_entries"

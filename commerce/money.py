@@ -17,7 +17,7 @@ _AMOUNT = TypeAdapter(Amount)
 
 @dataclass(frozen=True)
 class Totals:
-    total: int  # what the reserved lines cost
+    total: int  # what the reserved lines cost, less discounts
     paid: int  # confirmed payments
     reported: int  # transfers reported but not yet confirmed
     balance: int  # total - paid (negative: the shop owes the buyer)
@@ -27,9 +27,11 @@ def line_total(qty: int, unit_price: int) -> int:
     return qty * unit_price
 
 
-def totals(lines: Iterable[tuple[int, int, str]], payments: Iterable[tuple[int, str]]) -> Totals:
-    """``lines`` as (qty, unit_price, status), ``payments`` as (amount, status)."""
-    total = sum(line_total(q, p) for q, p, s in lines if s in COUNTED_LINE_STATUSES)
+def totals(lines: Iterable[tuple[int, int, str]], payments: Iterable[tuple[int, str]], *,
+           discount: int = 0) -> Totals:
+    """``lines`` as (qty, unit_price, status), ``payments`` as (amount, status), ``discount``
+    the active discounts' sum (a total never goes below zero: lines voided after a discount)."""
+    total = max(sum(line_total(q, p) for q, p, s in lines if s in COUNTED_LINE_STATUSES) - discount, 0)
     paid = 0
     reported = 0
     for amount, status in payments:

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from commerce.errors import NotFound
-from commerce.models import Campaign, Item, Member, Order, OrderLine, Payment, PrintJob
+from commerce.models import Campaign, Discount, Item, Member, Order, OrderLine, Payment, PrintJob
 from commerce.money import totals
-from commerce.states import OrderStatus, PrintStatus
+from commerce.states import DiscountStatus, OrderStatus, PrintStatus
 from commerce.phones import display_phone
 
 
@@ -37,6 +37,9 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     pays_by_order: dict[int, list[Payment]] = defaultdict(list)
     for p in await Payment.filter(order_id__in=ids).order_by("id"):
         pays_by_order[p.order_id].append(p)
+    offs_by_order: dict[int, list[Discount]] = defaultdict(list)
+    for d in await Discount.filter(order_id__in=ids).order_by("id"):
+        offs_by_order[d.order_id].append(d)
     campaign_ids = {o.campaign_id for o in orders if o.campaign_id}
     campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)} if campaign_ids else {}
     member_ids = {o.member_id for o in orders if o.member_id}
@@ -49,14 +52,16 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     queued = dict(await PrintJob.filter(order_id__in=ids, kind="receipt", is_copy=False, status=PrintStatus.QUEUED)
                   .values_list("order_id", "id"))
     return [
-        _view(o, lines_by_order[o.id], items, pays_by_order[o.id], campaigns.get(o.campaign_id),
+        _view(o, lines_by_order[o.id], items, pays_by_order[o.id], offs_by_order[o.id], campaigns.get(o.campaign_id),
               members.get(o.member_id)) | {"receipt_printed": o.id in originals, "receipt_queued": queued.get(o.id)}
         for o in orders
     ]
 
 
-def _view(order, lines, items, payments, campaign, member) -> dict[str, Any]:
-    t = totals([(l.qty, l.unit_price, l.status) for l in lines], [(p.amount, p.status) for p in payments])
+def _view(order, lines, items, payments, discounts, campaign, member) -> dict[str, Any]:
+    off = sum(d.amount for d in discounts if d.status == DiscountStatus.ACTIVE)
+    t = totals([(l.qty, l.unit_price, l.status) for l in lines], [(p.amount, p.status) for p in payments],
+               discount=off)
     return {
         "id": order.id,
         "number": order.number,
@@ -80,6 +85,12 @@ def _view(order, lines, items, payments, campaign, member) -> dict[str, Any]:
              "status": p.status, "last5": p.last5, "created_at": p.created_at.isoformat()}
             for p in payments
         ],
+        "discounts": [
+            {"id": d.id, "amount": d.amount, "kind": d.kind, "status": d.status, "reason": d.reason,
+             "actor": d.actor, "created_at": d.created_at.isoformat()}
+            for d in discounts
+        ],
+        "discount": off,
         "total": t.total,
         "paid": t.paid,
         "reported": t.reported,

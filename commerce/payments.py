@@ -9,9 +9,9 @@ from tortoise.transactions import in_transaction
 
 from commerce.commands import NewPayment, Refund
 from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
-from commerce.models import Order, OrderLine, Payment
+from commerce.models import Discount, Order, OrderLine, Payment
 from commerce.money import parse_amount, totals
-from commerce.states import ErrorCode, OrderStatus, PaymentMethod, PaymentStatus
+from commerce.states import DiscountStatus, ErrorCode, OrderStatus, PaymentMethod, PaymentStatus
 
 METHODS = tuple(PaymentMethod)
 
@@ -40,7 +40,17 @@ async def balances(order_ids: Iterable[int]) -> dict[int, int]:
         lines[order_id].append(line)
     for order_id, *pay in await Payment.filter(order_id__in=ids).values_list("order_id", "amount", "status"):
         pays[order_id].append(pay)
-    return {i: totals(lines[i], pays[i]).balance for i in ids}
+    off = await discount_sums(ids)
+    return {i: totals(lines[i], pays[i], discount=off.get(i, 0)).balance for i in ids}
+
+
+async def discount_sums(order_ids: Iterable[int]) -> dict[int, int]:
+    """The active discounts of each order that has any, summed."""
+    off: dict[int, int] = defaultdict(int)
+    for order_id, amount in await Discount.filter(order_id__in=list(order_ids), status=DiscountStatus.ACTIVE
+                                                  ).values_list("order_id", "amount"):
+        off[order_id] += amount
+    return off
 
 
 async def record_payment(order_id: int, payment: NewPayment, *, actor: str, now: datetime) -> Payment:

@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commerce.errors import NotFound
-from commerce.models import Campaign, Handover, Item, Member, Order, OrderLine, Payment
+from commerce.models import Campaign, Discount, Handover, Item, Member, Order, OrderLine, Payment
 from commerce.phones import display_phone
-from commerce.states import LineStatus, PaymentStatus
+from commerce.states import DiscountStatus, LineStatus, PaymentStatus
 
 
 async def pick_list(campaign_id: int) -> dict[str, Any]:
@@ -83,8 +83,13 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
     end = start + timedelta(days=1)
     pays = await Payment.filter(status=PaymentStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end)
     by_method: dict[str, int] = defaultdict(int)
+    refunds: dict[str, int] = defaultdict(int)
     for p in pays:
         by_method[p.method] += p.amount
+        if p.amount < 0:
+            refunds[p.method] -= p.amount
+    discounts = await Discount.filter(status=DiscountStatus.ACTIVE, created_at__gte=start, created_at__lt=end
+                                      ).values_list("amount", flat=True)
     lines = await OrderLine.filter(created_at__gte=start, created_at__lt=end,
                                    status=LineStatus.RESERVED).prefetch_related("item")
     by_item: dict[tuple, dict[str, int]] = defaultdict(lambda: {"qty": 0, "amount": 0})
@@ -95,6 +100,8 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "date": day.isoformat(),
         "takings": {"total": sum(by_method.values()), "by_method": dict(sorted(by_method.items()))},
+        "refunds": {"total": sum(refunds.values()), "by_method": dict(sorted(refunds.items()))},
+        "discounts": sum(discounts),
         "by_item": [{"campaign_id": k[0], "label": k[1], "name": k[2], **v} for k, v in sorted(by_item.items())],
         "orders": await Order.filter(created_at__gte=start, created_at__lt=end).count(),
         "pickups": await Handover.filter(created_at__gte=start, created_at__lt=end).count(),

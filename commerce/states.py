@@ -41,6 +41,21 @@ class PaymentMethod(StrEnum):
     TRANSFER = "transfer"
 
 
+class DiscountKind(StrEnum):
+    DISCOUNT = "discount"
+    ROUNDING = "rounding"  # 抹零: the odd dollars of a balance let go
+
+
+class DiscountStatus(StrEnum):
+    ACTIVE = "active"
+    VOID = "void"
+
+
+class AuditAction(StrEnum):
+    LINE_CHANGED = "line_changed"  # a counter correction: qty lowered or the line voided
+    DISCOUNT_VOIDED = "discount_voided"
+
+
 class InboundStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -85,6 +100,9 @@ class ErrorCode(StrEnum):
     REFUND_TOO_LARGE = "refund_too_large"
     TOO_MANY_REPORTS = "too_many_reports"
     BALANCE_DUE = "balance_due"
+    DISCOUNT_TOO_LARGE = "discount_too_large"
+    SHIFT_OPEN = "shift_open"
+    NO_SHIFT = "no_shift"
     ALREADY_HANDED_OVER = "already_handed_over"
     INVALID_STATE = "invalid_state"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"

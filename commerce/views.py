@@ -11,7 +11,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from commerce.states import (
-    CampaignStatus, ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus, PrintStatus,
+    CampaignStatus, DiscountKind, DiscountStatus, ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus,
+    PrintStatus,
 )
 
 
@@ -116,6 +117,16 @@ class PaymentView(View):
     created_at: datetime
 
 
+class DiscountView(View):
+    id: int
+    amount: int
+    kind: DiscountKind
+    status: DiscountStatus
+    reason: str
+    actor: str
+    created_at: datetime
+
+
 class OrderView(View):
     id: int
     number: str
@@ -124,6 +135,8 @@ class OrderView(View):
     member: MemberView | None = Field(description="null for a walk-in sale")
     lines: list[LineView]
     payments: list[PaymentView]
+    discounts: list[DiscountView] = Field(description="money taken off the total, void ones too")
+    discount: int = Field(description="the active discounts: what total has already taken off")
     total: int
     paid: int
     reported: int = Field(description="transfers reported, not yet confirmed")
@@ -283,10 +296,52 @@ class ItemTakings(View):
 
 class DailyReport(View):
     date: date
-    takings: Takings
+    takings: Takings = Field(description="net of refunds (a refund is a negative payment)")
+    refunds: Takings = Field(description="money given back, as positive amounts")
+    discounts: int = Field(description="money taken off orders that day (discounts and 抹零)")
     by_item: list[ItemTakings]
     orders: int
     pickups: int
+
+
+class ZReport(View):
+    """A shift's report: a Z report once closed, the figures so far (an X report) while open."""
+    id: int
+    staff: str
+    opened_at: datetime
+    closed_at: datetime | None
+    float: int = Field(description="cash put in the drawer at the start")
+    takings: dict[PaymentMethod, int] = Field(description="payments taken, by method (refunds apart)")
+    takings_total: int
+    refunds: int = Field(description="money given back, all methods")
+    refunds_by_method: dict[PaymentMethod, int]
+    discounts: int = Field(description="money the shift's staff took off orders")
+    payments: int = Field(description="payments counted")
+    voided: int = Field(description="payments of the shift voided since")
+    expected_cash: int = Field(description="float + cash taken - cash refunded")
+    counted_cash: int | None
+    difference: int | None = Field(description="counted - expected: negative is cash missing")
+
+
+class ShiftView(View):
+    id: int
+    staff: str
+    opened_at: datetime
+    closed_at: datetime | None
+    float: int
+    expected_cash: int | None
+    counted_cash: int | None
+    difference: int | None
+
+
+class ShiftList(View):
+    current: ZReport | None = Field(description="the signed-in staff's open shift so far")
+    shifts: list[ShiftView] = Field(description="the latest shifts, newest first")
+
+
+class DiscountGiven(View):
+    discount: DiscountView
+    order: OrderView
 
 
 class PrintJobView(View):

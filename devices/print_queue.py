@@ -40,11 +40,13 @@ from commerce.errors import NotFound
 from commerce.leased_queue import LeasedQueue
 from commerce.models import Order, PrintJob
 from commerce.states import PrintStatus
+from commerce.shifts import shift_report
 from devices.escpos_render import Encoding, render
 from devices.i18n import LOCALES, Locale
 from devices.printers import DEFAULT_TIMEOUT, Printer, PrinterError, send_async
 from devices.receipt import PAPER_DOTS, Drawer, ReceiptData, layout_receipt
 from devices.receipt_data import receipt_for_order
+from devices.zreport import ZReportData, layout_zreport
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +110,16 @@ async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
     return await _enqueue("drawer", None, actor=actor, is_copy=False, open_drawer=True, now=now)
 
 
+async def enqueue_zreport(shift_id: int, *, actor: str, now: datetime) -> PrintJob:
+    """Queue a shift's report (Z once closed, X while open) for the receipt printer."""
+    return await _enqueue("zreport", None, actor=actor, is_copy=False, open_drawer=False, now=now, shift_id=shift_id)
+
+
 async def _enqueue(kind: str, order_id: int | None, *, actor: str, is_copy: bool, open_drawer: bool,
-                   now: datetime) -> PrintJob:
-    return await PrintJob.create(order_id=order_id, kind=kind, is_copy=is_copy, open_drawer=open_drawer,
-                                 status=QUEUE.todo, next_attempt_at=now, actor=actor[:100], created_at=now)
+                   now: datetime, shift_id: int | None = None) -> PrintJob:
+    return await PrintJob.create(order_id=order_id, shift_id=shift_id, kind=kind, is_copy=is_copy,
+                                 open_drawer=open_drawer, status=QUEUE.todo, next_attempt_at=now, actor=actor[:100],
+                                 created_at=now)
 
 
 class PrintQueue:
@@ -238,7 +246,11 @@ class PrintQueue:
             return await self._fail(job, str(exc) or type(exc).__name__), "failed"
         return await self._printed(job), "printed"
 
-    async def _receipt_data(self, job: PrintJob, now: datetime) -> ReceiptData:
+    async def _receipt_data(self, job: PrintJob, now: datetime) -> ReceiptData | ZReportData:
+        if job.kind == "zreport" and job.shift_id is not None:
+            opts = self.receipt
+            return ZReportData(report=await shift_report(job.shift_id, now=now), shop_name=opts.shop_name,
+                               zone=opts.zone, locale=opts.locale, printed_at=now)
         if job.kind != "receipt":
             raise ValueError(f"print job {job.id}: unknown kind {job.kind!r}")
         if job.order_id is None:
@@ -259,9 +271,10 @@ class PrintQueue:
     def _drawer(self, job: PrintJob, now: datetime) -> bool:
         return job.open_drawer and not job.is_copy and now - job.created_at <= DRAWER_WINDOW
 
-    def _render(self, data: ReceiptData, drawer: bool) -> bytes:
+    def _render(self, data: ReceiptData | ZReportData, drawer: bool) -> bytes:
+        layout = layout_zreport if isinstance(data, ZReportData) else layout_receipt
         # The job, not the payment method, decides the drawer: drop the layout's own pulse.
-        ops = [op for op in layout_receipt(data, self.width_cols) if not isinstance(op, Drawer)]
+        ops = [op for op in layout(data, self.width_cols) if not isinstance(op, Drawer)]
         if drawer:
             ops.append(Drawer())
         return render(ops, self.encoding, width_cols=self.width_cols)

@@ -116,6 +116,7 @@ class ReceiptData:
     campaign_title: str = ""
     payments: Sequence[Payment] = field(default_factory=tuple)
     balance: int = 0
+    discount: int = 0  # already taken off total: printed above it
     staff_name: str = ""
     pickup_token: str | None = None
     copy: bool = False
@@ -389,6 +390,8 @@ def layout_receipt(data: ReceiptData, width_cols: int) -> list[Op]:
     ops += _item_ops(data, width)
     ops.append(Rule())
 
+    if data.discount:
+        ops += _pair(label(loc, "discount"), format_twd(-data.discount), width)
     total_label, total = label(loc, "total"), format_twd(data.total)
     if text_cols(total_label) + 1 + text_cols(total) <= width // 2:
         halves = _pair(total_label, total, width // 2)

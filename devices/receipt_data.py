@@ -16,6 +16,7 @@ from commerce.money import COUNTED_LINE_STATUSES, PAID_STATUSES, line_total, tot
 from commerce.states import OrderStatus
 from devices.i18n import Locale
 from devices.receipt import Payment as ReceiptPayment
+from commerce.payments import discount_sums
 from devices.receipt import ReceiptData, ReceiptLine
 
 
@@ -46,9 +47,11 @@ async def receipt_for_order(
         .order_by("item__position", "item__label", "id")
     )
     payments = await Payment.filter(order_id=order_id).order_by("id")
+    discount = (await discount_sums([order_id])).get(order_id, 0)
     money = totals(
         [(line.qty, line.unit_price, line.status) for line in lines],
         [(p.amount, p.status) for p in payments],
+        discount=discount,
     )
     return ReceiptData(
         shop_name=shop_name,
@@ -57,6 +60,7 @@ async def receipt_for_order(
         campaign_title=order.campaign.title if order.campaign else "",
         lines=_merged(lines),
         total=money.total,
+        discount=discount,
         payments=[
             ReceiptPayment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change)
             for p in payments

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from commerce import commands, corrections, orders, payments, pickup, sales, views
+from commerce import commands, corrections, discounts, orders, payments, pickup, sales, views
 from commerce import lookup as lookups
 from commerce.db import utcnow
 from commerce.staff import role_at_least
@@ -26,6 +26,13 @@ def _order_id(request: web.Request) -> int:
                    "token or name")
 async def lookup(request: web.Request, query: commands.LookupQuery) -> web.Response:
     return json_response(await lookups.lookup(query.q))
+
+
+@operation(routes, "GET", "/api/orders", role=Role.CASHIER, answer=views.OrderList, query=commands.OrderSearch,
+           summary="Any order, past ones too, newest first (at most 50): those of the buyers q names and the one "
+                   "it numbers; without q the latest. Find a handed-over order to reprint its receipt")
+async def find_orders(request: web.Request, query: commands.OrderSearch) -> web.Response:
+    return json_response(await lookups.find_orders(query.q, query.only))
 
 
 @operation(routes, "GET", "/api/orders/{number}", role=Role.CASHIER, answer=views.OrderView,
@@ -52,6 +59,17 @@ async def change_line(request: web.Request, body: commands.LineChange) -> web.Re
     order_id = _order_id(request)
     await corrections.change_line(order_id, path_int(request, "line"), body, role=request[ROLE],
                                   actor=actor(request), now=utcnow())
+    return json_response(await orders.order_view(order_id))
+
+
+@operation(routes, "POST", "/api/orders/{number}/lines/{line}/void", role=Role.CASHIER, body=commands.LineVoid,
+           body_required=False, answer=views.OrderView,
+           summary="Void a line before handover (a mistaken tap): the stock returns to the earliest waitlisted "
+                   "buyers. Voiding what was already paid for is a manager's (403 for a cashier)")
+async def void_line(request: web.Request, body: commands.LineVoid) -> web.Response:
+    order_id = _order_id(request)
+    await corrections.change_line(order_id, path_int(request, "line"), commands.LineChange(qty=0),
+                                  role=request[ROLE], actor=actor(request), now=utcnow(), reason=body.reason)
     return json_response(await orders.order_view(order_id))
 
 
@@ -85,6 +103,27 @@ async def void_payment(request: web.Request, body: commands.VoidPayment) -> web.
     voided = await payments.void_payment(path_int(request), actor=actor(request), reason=body.reason, now=utcnow())
     view = await orders.order_view(voided.order_id)
     return json_response({"payment": next(p for p in view["payments"] if p["id"] == voided.id), "order": view})
+
+
+@operation(routes, "POST", "/api/orders/{number}/discounts", role=Role.CASHIER, body=commands.NewDiscount,
+           answer=views.DiscountGiven, status=201,
+           summary=f"Take money off an open order's total with why: a discount, or 抹零 (kind rounding). A cashier "
+                   f"gives at most {discounts.CASHIER_LIMIT} off an order in all (403 beyond: a manager's); never "
+                   f"more than is due (409 discount_too_large: money back is a refund)")
+async def give_discount(request: web.Request, body: commands.NewDiscount) -> web.Response:
+    order_id = _order_id(request)
+    given = await discounts.add_discount(order_id, body, role=request[ROLE], actor=actor(request), now=utcnow())
+    view = await orders.order_view(order_id)
+    return json_response({"discount": next(d for d in view["discounts"] if d["id"] == given.id), "order": view},
+                         status=201)
+
+
+@operation(routes, "POST", "/api/discounts/{id}/void", role=Role.MANAGER, body=commands.VoidDiscount,
+           answer=views.DiscountGiven, summary="Void a discount given by mistake, with why (it stays on record)")
+async def void_discount(request: web.Request, body: commands.VoidDiscount) -> web.Response:
+    voided = await discounts.void_discount(path_int(request), body, actor=actor(request), now=utcnow())
+    view = await orders.order_view(voided.order_id)
+    return json_response({"discount": next(d for d in view["discounts"] if d["id"] == voided.id), "order": view})
 
 
 @operation(routes, "POST", "/api/orders/{number}/handover", role=Role.CASHIER, body=commands.Handover,

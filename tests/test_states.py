@@ -53,3 +53,12 @@ def test_the_check_sees_a_spelled_status():
     source = ('Order.filter(status="open")\nif job.status != "printed": pass\nrole = x if line["status"] in '
               '("reserved", "waitlisted") else y\nPayment.filter(method=PaymentMethod.CASH)\n')
     assert sorted(spelled_states(source)) == [1, 2, 3]
+
+
+def test_the_order_search_offers_every_order_status_and_all():
+    from typing import get_args
+
+    from commerce.commands import OrderSearch
+    from commerce.states import OrderStatus
+
+    assert set(get_args(OrderSearch.model_fields["status"].annotation)) == {*OrderStatus, "all"}
