@@ -516,3 +516,48 @@ async def test_a_manager_takes_back_a_paid_unit_sees_the_overpayment_and_refunds
     status, report = await shop.api("GET", "/api/reports/daily")
     assert status == 200 and report["takings"]["by_method"].get("cash", 0) == 0  # 120 taken, 120 given back
     await done(page, watch)
+
+
+async def test_a_clerk_opens_a_shift_rounds_off_takes_cash_and_closes_it_with_a_z_report(browser, shop):
+    page, watch = await counter(browser, shop)
+    await page.click("nav >> text=班別結帳")
+    await page.fill("#float", "２,０００")
+    await page.click("#open-form button[type=submit]")
+    await expect(page.locator("#now-title")).to_have_text("本班目前")
+
+    await page.goto(shop.base + "/counter")
+    await search(page, "1333")  # 阿明: A×2 B×2 = 500
+    await expect(page.locator("#panel-balance")).to_have_text("NT$500")
+    await expect(page.locator("#round-off")).to_be_hidden()  # nothing to round off 500
+    await page.click("#discount-toggle")
+    await page.fill("#discount-amount", "13")
+    await page.fill("#discount-reason", "老客人")
+    await page.click("#discount-button")
+    await expect(page.locator("#discount-amount + .field-error")).to_contain_text("10")  # over a cashier's limit
+    await page.fill("#discount-amount", "3")
+    await page.click("#discount-button")
+    await expect(page.locator("#panel-balance")).to_have_text("NT$497")
+    await page.click("#round-off")  # 抹零 NT$7
+    await expect(page.locator("#panel-balance")).to_have_text("NT$490")
+    await page.fill("#tendered", "1000")
+    await page.click("#pay-button")
+    await expect(page.locator("#pay-result-change")).to_have_text("NT$510")
+
+    await page.click("nav >> text=班別結帳")
+    await expect(page.locator("[data-expected]").first).to_have_text("NT$2,490")
+    await page.fill("#counted", "2,480")
+    await page.click("#close-form button[type=submit]")
+    await expect(page.locator("#z-title")).to_contain_text("關班報表 (Z)")
+    await expect(page.locator("[data-difference]")).to_have_text("NT$-10")
+    await expect(page.locator(".difference")).to_have_class(re.compile(r"\bshort\b"))
+    await page.click("#print-z")
+    await expect(page.locator("#print-msg")).to_have_text("已列印")
+
+    z_job = (await shop.printer.received(1))[-1]  # after the payment's receipt
+    text = "\n".join(printed_lines(z_job))
+    assert "關班報表 (Z)" in text and re.search(r"差額 +-\$10", text) and re.search(r"折扣合計 +-\$10", text)
+    status, order = await shop.api("GET", "/api/lookup?q=1333")
+    (found,) = [o for m in order["members"] for o in m["orders"]]
+    assert (found["discount"], found["total"], found["balance"]) == (10, 490, 0)
+    assert [d["kind"] for d in found["discounts"]] == ["discount", "rounding"]
+    await done(page, watch)

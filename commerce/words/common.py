@@ -3,6 +3,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.name": ("PlusOne 團購櫃台", "PlusOne counter"),
     "nav.counter": ("取貨櫃台", "Pickup counter"),
     "nav.sale": ("現場銷售", "Walk-in sale"),
+    "nav.shift": ("班別結帳", "Shift"),
     "nav.campaigns": ("團購活動", "Campaigns"),
     "nav.transfers": ("轉帳對帳", "Transfers"),
     "nav.reports": ("日報表", "Daily report"),

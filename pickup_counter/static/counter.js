@@ -78,7 +78,9 @@
     if (code === E.INVALID && error.field === "amount") return t("counter.err.amount");
     if (code === E.INVALID_STATE) return t("counter.err.not_open");
     if (code === E.ALREADY_HANDED_OVER) return t("counter.err.already");
+    if (code === E.FORBIDDEN && error.limit !== undefined) return t("counter.err.discount_limit", { limit: money(error.limit) });
     if (code === E.FORBIDDEN) return t("counter.err.forbidden");
+    if (code === E.DISCOUNT_TOO_LARGE) return t("counter.err.discount_too_large", { amount: money(error.balance) });
     if (code === E.IDEMPOTENCY_CONFLICT) return t("counter.err.in_flight");
     if (code === E.NOT_FOUND && error.field === "barcode" && extra.code)
       return t("counter.err.no_barcode_campaign", { code: extra.code });
@@ -240,6 +242,8 @@
     const due = order.balance > 0;
     const credit = order.balance < 0;
     return el("dl", { class: "totals" },
+      order.discount ? el("div", { class: "discount" }, el("dt", {}, t("counter.discount_line")),
+        el("dd", { class: "num" }, money(-order.discount))) : null,
       el("div", {}, el("dt", {}, t("counter.total")), el("dd", { class: "num" }, money(order.total))),
       el("div", {}, el("dt", {}, t("counter.paid")), el("dd", { class: "num" }, money(order.paid))),
       order.reported ? el("div", { class: "reported" }, el("dt", {}, t("counter.reported")),
@@ -273,6 +277,51 @@
       show($("addon-msg"), t("counter.refunded", { amount: money(-resp.data.payment.amount),
                                                   method: t(`counter.method.${resp.data.payment.method}`) }), "ok");
     });
+  });
+
+  // 抹零 (the odd dollars of the balance) in one tap, or a discount with why; a cashier's limit
+  // is the server's to keep (403 beyond it, shown next to the amount).
+  async function giveDiscount(body) {
+    const order = current();
+    const form = $("discount-form");
+    PO.clearErrors(form);
+    await guarded("discount", $("discount-button"), async () => {
+      const resp = await api("POST", `/api/orders/${encodeURIComponent(order.number)}/discounts`, { body });
+      if (!resp.ok) {
+        PO.showError(form, resp.data.error, (e) => ({ message: say(e) }));
+        return;
+      }
+      $("discount-amount").value = "";
+      $("discount-reason").value = "";
+      $("discount-fields").hidden = true;
+      updateOrder(resp.data.order);
+      show($("addon-msg"), t("counter.discounted", { amount: money(resp.data.discount.amount) }), "ok");
+    });
+  }
+
+  $("round-off").addEventListener("click", () => {
+    const order = current();
+    if (order && order.balance % 10) giveDiscount({ amount: order.balance % 10, kind: "rounding",
+                                                    reason: t("counter.round_reason") });
+  });
+  $("discount-toggle").addEventListener("click", () => {
+    $("discount-fields").hidden = !$("discount-fields").hidden;
+    if (!$("discount-fields").hidden) $("discount-amount").focus();
+  });
+  $("discount-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const form = $("discount-form");
+    const amount = whole($("discount-amount").value);
+    const reason = $("discount-reason").value.trim();
+    if (Number.isNaN(amount) || amount <= 0) {
+      PO.showError(form, { field: "amount", message: t("shift.bad_amount") });
+      return;
+    }
+    if (!reason) {
+      PO.showError(form, { field: "reason", message: t("counter.discount_need_reason") });
+      return;
+    }
+    giveDiscount({ amount, reason });
   });
 
   function orderCard(order) {
@@ -389,6 +438,9 @@
     $("refund-text").textContent = credit ? t("counter.refund_due", { amount: money(-order.balance) }) : "";
     $("panel-lines").replaceChildren(totals(order)); // the lines are on the order's card
     const open = order.status === "open";
+    $("discount-form").hidden = !open || !due;
+    $("round-off").hidden = !(order.balance % 10);
+    $("round-off").textContent = t("counter.round_off", { amount: money(order.balance % 10) });
     addonForm.hidden = !open || !order.campaign;
     payForm.hidden = !open || !due;
     // The amount follows the balance until the cashier types their own (a split payment).
