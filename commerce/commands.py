@@ -117,6 +117,36 @@ class ItemRef(Command):
         return self
 
 
+class SaleLine(Command):
+    """A walk-in sale's line: an item by its barcode or id, or a custom amount that no campaign
+    lists (``name`` and ``price``: a gift wrap, a bag, yesterday's cake)."""
+    barcode: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    item_id: StrictInt | None = None
+    name: Name | None = Field(None, description="a custom line: what it is (with price)")
+    price: Amount | None = Field(None, description="a custom line: its unit price")
+    qty: Qty = 1
+
+    @model_validator(mode="after")
+    def _one(self) -> SaleLine:
+        custom = self.name is not None or self.price is not None
+        if custom and (self.barcode is not None or self.item_id is not None):
+            raise _at("name", "a line is an item (barcode or item_id) or a custom amount (name and price), not both")
+        if custom and self.name is None:
+            raise _at("name", "say what the custom amount is for")
+        if custom and self.price is None:
+            raise _at("price", "give the custom amount's price")
+        if not custom and self.barcode is None and self.item_id is None:
+            raise _at("barcode", "give a barcode or an item_id, or a name and price")
+        return self
+
+    @property
+    def custom(self) -> bool:
+        return self.name is not None
+
+    def ref(self) -> ItemRef:
+        return ItemRef(barcode=self.barcode, item_id=self.item_id, qty=self.qty)
+
+
 class NewPayment(Command):
     method: PaymentMethod
     amount: Amount
@@ -186,7 +216,7 @@ class Handover(Command):
 
 class NewSale(Command):
     """A walk-in sale, paid in full: the payments add up to the total."""
-    lines: Annotated[list[ItemRef], Field(min_length=1, max_length=100)]
+    lines: Annotated[list[SaleLine], Field(min_length=1, max_length=100)]
     payments: Annotated[list[NewPayment], Field(max_length=10)]
 
 

@@ -111,11 +111,13 @@ class Order(Model):
 class OrderLine(Model):
     id = fields.IntField(primary_key=True)
     order = fields.ForeignKeyField("commerce.Order", related_name="lines")
-    item = fields.ForeignKeyField("commerce.Item", related_name="lines")
+    # None: a line for something no campaign lists (a custom amount at a walk-in sale), named by ``name``
+    item = fields.ForeignKeyField("commerce.Item", related_name="lines", null=True)
+    name = fields.CharField(max_length=200, null=True)  # (nullable: SQLite adds no NOT NULL column to rows)
     qty = fields.IntField()
     unit_price = fields.IntField()
     status = fields.CharField(max_length=12)  # reserved|waitlisted|cancelled
-    source = fields.CharField(max_length=12)  # chat|addon|walkin|api
+    source = fields.CharField(max_length=12)  # chat|addon|walkin|custom|api
     source_message_id = fields.CharField(max_length=64, null=True, db_index=True)
     note = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField()

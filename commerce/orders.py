@@ -32,7 +32,7 @@ async def order_views(orders: Iterable[Order]) -> list[dict[str, Any]]:
     lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
     for line in await OrderLine.filter(order_id__in=ids).order_by("id"):
         lines_by_order[line.order_id].append(line)
-    item_ids = {line.item_id for lines in lines_by_order.values() for line in lines}
+    item_ids = {line.item_id for lines in lines_by_order.values() for line in lines if line.item_id}
     items = {i.id: i for i in await Item.filter(id__in=item_ids)} if item_ids else {}
     pays_by_order: dict[int, list[Payment]] = defaultdict(list)
     for p in await Payment.filter(order_id__in=ids).order_by("id"):
@@ -75,7 +75,8 @@ def _view(order, lines, items, payments, discounts, campaign, member) -> dict[st
         "member": member_view(member),
         "lines": [
             {
-                "id": l.id, "item_id": l.item_id, "label": items[l.item_id].label, "name": items[l.item_id].name,
+                "id": l.id, "item_id": l.item_id, "label": items[l.item_id].label if l.item_id else "",
+                "name": items[l.item_id].name if l.item_id else l.name or "",
                 "qty": l.qty, "unit_price": l.unit_price, "status": l.status, "source": l.source, "note": l.note,
             }
             for l in lines

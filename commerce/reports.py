@@ -94,7 +94,7 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
                                    status=LineStatus.RESERVED).prefetch_related("item")
     by_item: dict[tuple, dict[str, int]] = defaultdict(lambda: {"qty": 0, "amount": 0})
     for line in lines:
-        key = (line.item.campaign_id, line.item.label, line.item.name)
+        key = (line.item.campaign_id, line.item.label, line.item.name) if line.item else (0, "", line.name or "")
         by_item[key]["qty"] += line.qty
         by_item[key]["amount"] += line.qty * line.unit_price
     return {
@@ -102,7 +102,7 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
         "takings": {"total": sum(by_method.values()), "by_method": dict(sorted(by_method.items()))},
         "refunds": {"total": sum(refunds.values()), "by_method": dict(sorted(refunds.items()))},
         "discounts": sum(discounts),
-        "by_item": [{"campaign_id": k[0], "label": k[1], "name": k[2], **v} for k, v in sorted(by_item.items())],
+        "by_item": [{"campaign_id": k[0] or None, "label": k[1], "name": k[2], **v} for k, v in sorted(by_item.items())],
         "orders": await Order.filter(created_at__gte=start, created_at__lt=end).count(),
         "pickups": await Handover.filter(created_at__gte=start, created_at__lt=end).count(),
     }

@@ -63,11 +63,13 @@ async def add_on(order_id: int, ref: ItemRef, *, actor: str, now: datetime) -> O
 
 
 async def walk_in_sale(sale: NewSale, *, actor: str, now: datetime) -> Order:
-    """Sell leftovers to anyone: one order without buyer, paid in full and handed over at once.
+    """Sell leftovers (and custom amounts) to anyone: one order without buyer, paid in full and
+    handed over at once.
     Raises SoldOut, NotFound, InvalidInput (payments must add up to the total)."""
-    resolved = [(await _item_for(line, campaign_id=None, at=f"lines[{i}]."), line.qty)
-                for i, line in enumerate(sale.lines)]
-    total = sum(item.price * qty for item, qty in resolved)
+    resolved = [(await _item_for(line.ref(), campaign_id=None, at=f"lines[{i}]."), line.qty)
+                for i, line in enumerate(sale.lines) if not line.custom]
+    custom = [line for line in sale.lines if line.custom]
+    total = sum(item.price * qty for item, qty in resolved) + sum(line.price * line.qty for line in custom)
     if sum(p.amount for p in sale.payments) != total:
         raise InvalidInput(f"payments must add up to the total {total}", field="payments", total=total)
     async with in_transaction() as conn:
@@ -75,6 +77,9 @@ async def walk_in_sale(sale: NewSale, *, actor: str, now: datetime) -> Order:
                                    updated_at=now)
         for item, qty in sorted(resolved, key=lambda r: r[0].id):
             await _sell(conn, order.id, item, qty, "walkin", actor, now)
+        for line in custom:  # no stock to claim: nothing lists it
+            await OrderLine.create(order_id=order.id, item_id=None, name=line.name, qty=line.qty, unit_price=line.price,
+                                   status=LineStatus.RESERVED, source="custom", created_at=now)
         for p in sale.payments:
             await Payment.create(order_id=order.id, method=p.method, amount=p.amount, tendered=p.tendered,
                                  change=p.change, status=PaymentStatus.CONFIRMED, actor=actor, created_at=now,

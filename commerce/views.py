@@ -96,7 +96,7 @@ class MemberView(View):
 
 class LineView(View):
     id: int
-    item_id: int
+    item_id: int | None = Field(description="null for a custom amount at a walk-in sale (named by name)")
     label: str
     name: str
     qty: int

@@ -46,6 +46,7 @@ async def receipt_for_order(
         .select_related("item")
         .order_by("item__position", "item__label", "id")
     )
+    lines = sorted(lines, key=lambda line: line.item is None)  # custom amounts after the items (stable)
     payments = await Payment.filter(order_id=order_id).order_by("id")
     discount = (await discount_sums([order_id])).get(order_id, 0)
     money = totals(
@@ -81,8 +82,10 @@ def _merged(lines: list[OrderLine]) -> list[ReceiptLine]:
     """One receipt line per item, price and kind: a "+1" said twice prints as A ×2 once."""
     merged: dict[tuple, ReceiptLine] = {}
     for line in lines:
-        key = (line.item_id, line.unit_price, line.source == "addon")
+        item = line.item  # None: a custom amount, named by the line
+        key = (line.item_id, None if item else line.name, line.unit_price, line.source == "addon")
         qty = line.qty + (merged[key].qty if key in merged else 0)
-        merged[key] = ReceiptLine(label=line.item.label, name=line.item.name, qty=qty, unit_price=line.unit_price,
-                                  line_total=line_total(qty, line.unit_price), addon=key[2])
+        merged[key] = ReceiptLine(label=item.label if item else "", name=item.name if item else line.name or "",
+                                  qty=qty, unit_price=line.unit_price, line_total=line_total(qty, line.unit_price),
+                                  addon=key[3])
     return list(merged.values())

@@ -561,3 +561,28 @@ async def test_a_clerk_opens_a_shift_rounds_off_takes_cash_and_closes_it_with_a_
     assert (found["discount"], found["total"], found["balance"]) == (10, 490, 0)
     assert [d["kind"] for d in found["discounts"]] == ["discount", "rounding"]
     await done(page, watch)
+
+
+async def test_a_walk_in_sale_adds_a_custom_amount_and_its_receipt_prints_it(browser, shop):
+    page, watch = await new_page(browser)
+    await sign_in(page, shop.base, path="/counter/sale")
+    await page.click('.leftover:has-text("A 原味草莓大福")')
+    await page.click("#custom-add")
+    await expect(page.locator("#custom-name + .field-error")).to_have_text("請寫品名")
+    await page.fill("#custom-name", "禮盒包裝")
+    await page.fill("#custom-price", "３０")
+    await page.press("#custom-price", "Enter")
+    await expect(page.locator("#sale-total")).to_have_text("NT$150")
+    await page.click('#cart-lines tr:has-text("禮盒包裝") button[aria-label="增加"]')
+    await expect(page.locator("#sale-total")).to_have_text("NT$180")
+    await page.click("#charge")
+
+    await expect(page.locator("#done-text")).to_have_text(re.compile(r"^完成：訂單 #\d+$"))
+    number = (await page.locator("#done-text").text_content()).split("#")[1]
+    (job,) = await shop.printer.received(1)
+    lines = printed_lines(job)
+    assert any("禮盒包裝" in line and "$60" in line for line in lines) and "合計 $180" in lines
+    status, order = await shop.api("GET", f"/api/orders/{number}")
+    assert [(l["name"], l["qty"], l["source"]) for l in order["lines"]] == [
+        ("原味草莓大福", 1, "walkin"), ("禮盒包裝", 2, "custom")]
+    await done(page, watch)

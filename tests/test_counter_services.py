@@ -13,7 +13,7 @@ from commerce.members import bind_phone
 from commerce.models import Handover, Item, Order, OrderLine, Payment, StockMovement
 from commerce.orders import order_view
 from commerce.ordering import Wanted, reserve
-from commerce.commands import ItemRef, NewPayment, NewSale, parse
+from commerce.commands import ItemRef, NewPayment, NewSale, SaleLine, parse
 from commerce.payments import Overpayment, confirm_transfer, record_payment, report_transfer, void_payment
 from commerce.pickup import hand_over
 from commerce.reports import daily_report, pick_list
@@ -146,7 +146,7 @@ async def test_a_sold_out_add_on_is_refused_and_writes_nothing(shop, now):
 
 
 async def test_a_walk_in_sale_sells_leftovers_paid_in_full(shop, now):
-    order = await walk_in_sale(NewSale(lines=[ItemRef(qty=2, barcode="471B")],
+    order = await walk_in_sale(NewSale(lines=[SaleLine(qty=2, barcode="471B")],
                                payments=[NewPayment(method="cash", amount=260, tendered=300)]), actor="mei", now=now)
 
     view = await order_view(order.id)
@@ -157,7 +157,7 @@ async def test_a_walk_in_sale_sells_leftovers_paid_in_full(shop, now):
 
 async def test_a_walk_in_sale_beyond_the_leftovers_is_refused_whole(shop, now):
     with pytest.raises(SoldOut):
-        await walk_in_sale(NewSale(lines=[ItemRef(qty=1, barcode="471B"), ItemRef(qty=5, barcode="471A")],
+        await walk_in_sale(NewSale(lines=[SaleLine(qty=1, barcode="471B"), SaleLine(qty=5, barcode="471A")],
                            payments=[NewPayment(method="cash", amount=730)]), actor="mei", now=now)
 
     assert await Order.filter(member_id=None).count() == 0
@@ -166,7 +166,7 @@ async def test_a_walk_in_sale_beyond_the_leftovers_is_refused_whole(shop, now):
 
 async def test_a_walk_in_sale_whose_payments_do_not_add_up_is_refused(shop, now):
     with pytest.raises(InvalidInput) as err:
-        await walk_in_sale(NewSale(lines=[ItemRef(qty=1, barcode="471B")], payments=[NewPayment(method="cash", amount=100)]),
+        await walk_in_sale(NewSale(lines=[SaleLine(qty=1, barcode="471B")], payments=[NewPayment(method="cash", amount=100)]),
                            actor="mei", now=now)
     assert err.value.field == "payments"
     assert await Payment.all().count() == 0

@@ -153,3 +153,44 @@ async def test_the_daily_report_nets_refunds_and_shows_them_and_the_discounts(cl
     assert report["takings"] == {"total": 1000, "by_method": {"cash": 1000}}
     assert report["refunds"] == {"total": 200, "by_method": {"cash": 200}} and report["discounts"] == 34
     assert isinstance(date.fromisoformat(report["date"]), date)
+
+
+async def test_a_walk_in_sale_takes_a_custom_amount_beside_an_item_and_its_receipt_names_it(client, order):
+    cashier = await bearer("cashier")
+    body = {"lines": [{"item_id": 1, "qty": 1}, {"name": "禮盒包裝", "price": "50", "qty": 2},
+                      {"name": "<b>提袋</b>", "price": 5}],
+            "payments": [{"method": "cash", "amount": 617 + 100 + 5, "tendered": 1000}]}
+
+    resp = await client.post("/api/sales", json=body, headers=cashier)
+
+    sale = await resp.json()
+    assert resp.status == 201 and sale["total"] == 722 and sale["balance"] == 0
+    assert [(l["item_id"], l["label"], l["name"], l["qty"], l["source"]) for l in sale["lines"]] == [
+        (1, "A", "原味", 1, "walkin"), (None, "", "禮盒包裝", 2, "custom"), (None, "", "<b>提袋</b>", 1, "custom")]
+    from devices.receipt_data import receipt_for_order
+
+    receipt = await receipt_for_order(int(sale["number"]), shop_name="小王商店", shop_address="", zone="Asia/Taipei",
+                                      locale="zh-TW", now=utcnow())
+    assert [(l.label, l.name, l.qty, l.line_total) for l in receipt.lines] == [
+        ("A", "原味", 1, 617), ("", "禮盒包裝", 2, 100), ("", "<b>提袋</b>", 1, 5)]
+    today = utcnow().astimezone(__import__("zoneinfo").ZoneInfo("Asia/Taipei")).date()
+    report = await (await client.get("/api/reports/daily", params={"date": today.isoformat()},
+                                     headers=await bearer("manager"))).json()
+    assert {(i["name"], i["amount"]) for i in report["by_item"]} >= {("禮盒包裝", 100), ("<b>提袋</b>", 5)}
+
+
+@pytest.mark.parametrize("line,field", [
+    ({"name": "包裝"}, "lines[0].price"), ({"price": 50}, "lines[0].name"),
+    ({"item_id": 1, "name": "x", "price": 5}, "lines[0].name"), ({"name": " ", "price": 5}, "lines[0].name"),
+    ({"name": "x", "price": 0}, "lines[0].price"), ({}, "lines[0].barcode"),
+])
+async def test_a_bad_custom_line_is_refused_naming_the_field_and_sells_nothing(client, order, line, field):
+    from commerce.models import Order
+
+    before = await Order.all().count()
+    resp = await client.post("/api/sales", json={"lines": [line], "payments": [{"method": "cash", "amount": 5}]},
+                             headers=await bearer("cashier"))
+
+    assert resp.status == 400
+    assert_error(await resp.json(), "invalid", field)
+    assert await Order.all().count() == before

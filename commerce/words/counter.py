@@ -161,4 +161,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "counter.discount_need_reason": ("請寫原因", "Say why"),
     "counter.err.discount_limit": ("店員每筆訂單最多折 {limit}，更多請主管操作", "A cashier takes at most {limit} off an order; ask a manager for more"),
     "counter.err.discount_too_large": ("折扣不能超過待付的 {amount}（多收的錢請退款）", "A discount cannot exceed the {amount} due (give money back as a refund)"),
+    "sale.custom": ("自訂金額", "Custom amount"),
+    "sale.custom_name": ("品名", "What it is"),
+    "sale.custom_price": ("單價", "Price"),
+    "sale.err.custom_name": ("請寫品名", "Say what it is"),
 }

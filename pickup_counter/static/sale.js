@@ -27,7 +27,8 @@
   const whole = PO.whole;
   const show = PO.message;
 
-  const nameOf = (item) => `${item.label} ${item.name}`;
+  const nameOf = (item) => (item.label ? `${item.label} ${item.name}` : item.name);
+  let customs = 0;
 
   // --- stock -------------------------------------------------------------------------
 
@@ -39,7 +40,8 @@
       return;
     }
     const items = new Map(left.data.items.map((it) => [it.id, { ...it, campaign: it.campaign.title }]));
-    const order = [...items.keys()];
+    for (const [id, it] of state.items) if (it.custom) items.set(id, it);  // custom amounts stay in the cart
+    const order = [...items.keys()].filter((id) => !items.get(id).custom);
     state.items = items;
     state.order = order;
     for (const [id, qty] of state.cart) {  // a cart kept across a reload of the stock
@@ -236,7 +238,10 @@
       PO.showError(saleForm, { message: t("sale.err.payments", { amount: money(total()) }) });
       return;
     }
-    const body = { lines: [...state.cart].map(([id, qty]) => ({ item_id: id, qty })), payments };
+    const body = { lines: [...state.cart].map(([id, qty]) => {
+      const item = state.items.get(id);
+      return item.custom ? { name: item.name, price: item.price, qty } : { item_id: id, qty };
+    }), payments };
     const json = JSON.stringify(body);
     if (!state.pending || state.pending.body !== json) state.pending = { body: json, key: PO.newKey() };
     state.busy = true;
@@ -295,6 +300,29 @@
     else if (job.status === "queued") show(status, t("counter.job.queued", { error: job.error || "" }), "error");
     else show(status, t("counter.job.failed", { error: job.error || "" }), "error");
   }
+
+  // A custom amount: something no campaign lists (a gift box, a bag), sold at the price typed.
+  $("custom-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const form = $("custom-form");
+    PO.clearErrors(form);
+    const name = $("custom-name").value.trim();
+    const price = whole($("custom-price").value);
+    if (!name) {
+      PO.showError(form, { field: "name", message: t("sale.err.custom_name") });
+      return;
+    }
+    if (Number.isNaN(price) || price <= 0) {
+      PO.showError(form, { field: "price", message: t("counter.err.amount") });
+      return;
+    }
+    customs += 1;
+    const id = `custom-${customs}`;
+    state.items.set(id, { id, label: "", name, price, barcode: null, left: null, custom: true, campaign: "" });
+    $("custom-name").value = "";
+    $("custom-price").value = "";
+    add(id);
+  });
 
   saleForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
