@@ -8,6 +8,11 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+# A column added by a migration to a table that already holds rows is NOT NULL only with a
+# database default (``db_default``): SQLite and PostgreSQL refuse to add it otherwise, and a
+# shop's upgrade would stop there (tests/test_migrations.py upgrades a seeded database).
+
+
 class Member(Model):
     # A buyer: a LINE user, or a counter customer known only by phone.
 
@@ -19,7 +24,7 @@ class Member(Model):
     phone_rev = fields.CharField(max_length=20, null=True, db_index=True)
     pickup_token = fields.CharField(max_length=64, unique=True)
     is_host = fields.BooleanField(default=False)
-    follows = fields.BooleanField(default=False)  # added the bot as a friend: a 1:1 push reaches them
+    follows = fields.BooleanField(default=False, db_default=False)  # added the bot as a friend: a 1:1 push reaches them
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -64,7 +69,7 @@ class CampaignGroup(Model):
     group = fields.ForeignKeyField("commerce.LineGroup", related_name="campaigns")
     announce_message_id = fields.CharField(max_length=64, null=True, db_index=True)
     # The scheduled close told by reply to the group's next message (free): ""|due|told.
-    close_notice = fields.CharField(max_length=8, default="")
+    close_notice = fields.CharField(max_length=8, default="", db_default="")
 
     class Meta:
         table = "campaign_groups"
@@ -256,9 +261,9 @@ class InboundEvent(Model):
     received_at = fields.DatetimeField(db_index=True)
     processed_at = fields.DatetimeField(null=True)
     # LINE's `timestamp` (ms), never later than arrival: events are applied in this order.
-    stamp_ms = fields.BigIntField(default=0)
+    stamp_ms = fields.BigIntField(default=0, db_default=0)
     # When the event may be applied (ms): the reorder window after its stamp.
-    due_ms = fields.BigIntField(default=0)
+    due_ms = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "inbound_events"
@@ -299,9 +304,9 @@ class Notification(Model):
     # ``template`` and ``params`` are rendered by the messaging edge in its locale.
 
     id = fields.IntField(primary_key=True)
-    channel = fields.CharField(max_length=8, default="push")  # push|reply
+    channel = fields.CharField(max_length=8, default="push", db_default="push")  # push|reply
     reply_token = fields.CharField(max_length=200, null=True)
-    billed = fields.IntField(default=0)  # messages counted against the quota once sent
+    billed = fields.IntField(default=0, db_default=0)  # messages counted against the quota once sent
     recipient_kind = fields.CharField(max_length=8)
     recipient = fields.CharField(max_length=64)
     template = fields.CharField(max_length=40)
@@ -323,7 +328,7 @@ class Notification(Model):
     # A reply handed to LINE at least once: a later "invalid reply token" is then most likely
     # our own earlier, accepted attempt, not a lost answer.
     tried_at = fields.DatetimeField(null=True)
-    approved_by = fields.CharField(max_length=100, default="")  # a manager sent it over budget
+    approved_by = fields.CharField(max_length=100, default="", db_default="")  # a manager sent it over budget
 
     class Meta:
         table = "notifications"

@@ -33,12 +33,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Notification',
             name='billed',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Notification',
             name='channel',
-            field=fields.CharField(default='push', max_length=8),
+            field=fields.CharField(default='push', db_default='push', max_length=8),
         ),
         ops.AddField(
             model_name='Notification',

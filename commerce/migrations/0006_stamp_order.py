@@ -22,12 +22,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='InboundEvent',
             name='due_ms',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='InboundEvent',
             name='stamp_ms',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
         ops.AddIndex(
             model_name='InboundEvent',

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='CampaignGroup',
             name='close_notice',
-            field=fields.CharField(default='', max_length=8),
+            field=fields.CharField(default='', db_default='', max_length=8),
         ),
         ops.AddField(
             model_name='Notification',
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Notification',
             name='approved_by',
-            field=fields.CharField(default='', max_length=100),
+            field=fields.CharField(default='', db_default='', max_length=100),
         ),
         ops.CreateModel(
             name='PushMonth',

@@ -6,6 +6,8 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 from tortoise.indexes import Index
 
+from commerce.migration_ops import DropNotNull
+
 class Migration(migrations.Migration):
     dependencies = [('commerce', '0008_message_cost')]
 
@@ -64,7 +66,8 @@ class Migration(migrations.Migration):
             name='shift',
             field=fields.ForeignKeyField('commerce.Shift', source_field='shift_id', null=True, db_constraint=True, to_field='id', related_name='print_jobs', on_delete=OnDelete.CASCADE),
         ),
-        ops.AlterField(
+        # In place: a SQLite table rebuild would cascade-delete the stock ledger (commerce/migration_ops.py).
+        DropNotNull(
             model_name='OrderLine',
             name='item',
             field=fields.ForeignKeyField('commerce.Item', source_field='item_id', null=True, db_constraint=True, to_field='id', related_name='lines', on_delete=OnDelete.CASCADE),
@@ -74,11 +77,4 @@ class Migration(migrations.Migration):
             name='name',
             field=fields.CharField(null=True, max_length=200),
         ),
-            # SQLite alters a column by rebuilding the table, which drops its indexes: put back the
-        # ones the hot paths use (a no-op on PostgreSQL, which keeps them).
-        ops.RunSQL([
-            'CREATE INDEX IF NOT EXISTS "idx_order_lines_source__e42c48" ON "order_lines" ("source_message_id")',
-            'CREATE INDEX IF NOT EXISTS "idx_order_lines_item_id_10305b" ON "order_lines" ("item_id", "status", "id")',
-            'CREATE INDEX IF NOT EXISTS "idx_order_lines_order_i_013b6e" ON "order_lines" ("order_id", "id")',
-        ]),
     ]
