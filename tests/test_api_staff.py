@@ -2,6 +2,8 @@
 written, sessions that end at once on disable and on a password reset, revoked tokens."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -278,3 +280,20 @@ async def test_a_role_change_is_recorded_and_holds_for_an_open_session_at_once(c
     changes = (await (await client.get("/api/staff/changes", headers=headers)).json())["changes"]
     assert changes[0]["action"] == "role_changed" and changes[0]["detail"] == "cashier → manager"
     assert changes[0]["actor"].startswith("token:") and changes[0]["username"] == "mei"
+
+
+async def test_two_admins_disabling_each_other_at_once_leave_one_enabled_admin(db, now):
+    from commerce.commands import StaffEdit
+    from commerce.staff import LastAdmin, edit_login
+
+    a = await add_staff("ann", PASSWORD, "admin")
+    b = await add_staff("ben", PASSWORD, "admin")
+
+    results = await asyncio.gather(edit_login(a.id, StaffEdit(disabled=True), actor="staff:ben", now=now),
+                                   edit_login(b.id, StaffEdit(disabled=True), actor="staff:ann", now=now),
+                                   return_exceptions=True)
+
+    assert sorted(type(r).__name__ for r in results) == ["LastAdmin", "dict"]
+    assert not any(isinstance(r, Exception) and not isinstance(r, LastAdmin) for r in results)
+    assert await StaffUser.filter(role="admin", active=True).count() == 1
+    assert await StaffChange.filter(action=StaffAction.DISABLED).count() == 1
