@@ -137,9 +137,9 @@ async def edit_login(user_id: int, cmd: StaffEdit, *, actor: str, now: datetime)
             raise NotFound("no such login", field="id")
         role = cmd.role if cmd.role is not None else Role(user.role)
         active = (not cmd.disabled) if cmd.disabled is not None else user.active
-        if user.role == Role.ADMIN and user.active and not (role == Role.ADMIN and active):
-            if not any(r.id != user.id and r.role == Role.ADMIN and r.active for r in rows):
-                raise LastAdmin("this is the last enabled admin: make another admin first")
+        steps_down = user.role == Role.ADMIN and user.active and not (role == Role.ADMIN and active)
+        if steps_down and not any(r.id != user.id and r.role == Role.ADMIN and r.active for r in rows):
+            raise LastAdmin("this is the last enabled admin: make another admin first")
         if role != user.role:
             await StaffUser.filter(id=user.id).update(role=role)
             await _audit(StaffAction.ROLE_CHANGED, actor=actor, now=now, username=user.username,

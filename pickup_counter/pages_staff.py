@@ -19,7 +19,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/manager/staff")
-@page("manager_staff.html", role=Role.ADMIN, areas=("manager", "staff"))
+@page("staff.html", role=Role.ADMIN, areas=("manager", "staff"))
 async def staff_page(request: web.Request) -> dict[str, Any]:
     return {"logins": await staff.list_logins(), "tokens": await staff.list_tokens(),
             "changes": await staff.recent_changes(), "roles": list(Role), "me": request[SESSION].user_id,

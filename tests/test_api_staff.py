@@ -3,14 +3,31 @@ written, sessions that end at once on disable and on a password reset, revoked t
 from __future__ import annotations
 
 import asyncio
+import pathlib
+import re
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from commerce.models import ApiToken, IdempotencyKey, StaffChange, StaffSession, StaffUser
-from commerce.staff import add_staff, create_token
-from commerce.states import StaffAction
-from tests.api_helpers import PASSWORD, assert_error, bearer, page_csrf, post_login, signed_in
+from commerce import words
+from commerce.commands import StaffEdit
+from commerce.models import (
+    ApiToken,
+    IdempotencyKey,
+    StaffChange,
+    StaffSession,
+    StaffUser,
+)
+from commerce.staff import LastAdmin, add_staff, create_token, edit_login
+from commerce.states import Role, StaffAction
+from tests.api_helpers import (
+    PASSWORD,
+    assert_error,
+    bearer,
+    page_csrf,
+    post_login,
+    signed_in,
+)
 
 NEW_PASSWORD = "battery staple"
 
@@ -283,8 +300,6 @@ async def test_a_role_change_is_recorded_and_holds_for_an_open_session_at_once(c
 
 
 async def test_two_admins_disabling_each_other_at_once_leave_one_enabled_admin(db, now):
-    from commerce.commands import StaffEdit
-    from commerce.staff import LastAdmin, edit_login
 
     a = await add_staff("ann", PASSWORD, "admin")
     b = await add_staff("ben", PASSWORD, "admin")
@@ -297,3 +312,18 @@ async def test_two_admins_disabling_each_other_at_once_leave_one_enabled_admin(d
     assert not any(isinstance(r, Exception) and not isinstance(r, LastAdmin) for r in results)
     assert await StaffUser.filter(role="admin", active=True).count() == 1
     assert await StaffChange.filter(action=StaffAction.DISABLED).count() == 1
+
+
+def test_every_word_the_staff_page_uses_is_in_the_catalogue_in_both_languages():
+    root = pathlib.Path(__file__).resolve().parent.parent / "pickup_counter"
+    template = (root / "templates" / "staff.html").read_text(encoding="utf-8")
+    script = (root / "static" / "staff.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"\bt\('([\w.]+)'", template)) | set(re.findall(r'\bt\("([\w.]+)"', script))
+    used |= set(re.findall(r'"((?:staff|mgr)\.[\w.]+)"', script))  # the refusal words, by code and field
+    prefixes = set(re.findall(r"\bt\('([\w.]+\.)' \+", template))
+
+    assert prefixes == {"role.", "staff.act."}
+    asked = {k for k in used if not k.endswith(".")} | {f"role.{r}" for r in Role} | {
+        f"staff.act.{a}" for a in StaffAction}
+    assert len(asked) > 50 and sorted(asked - words.CATALOGUE.keys()) == []
+    assert all(key.startswith(("staff.", "nav.")) for key in words.AREAS["staff"])
