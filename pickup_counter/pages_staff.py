@@ -12,8 +12,7 @@ from aiohttp import web
 
 from commerce import staff
 from commerce.states import Role
-from pickup_counter.pages_manager import _zone_key
-from pickup_counter.web import SESSION, page
+from pickup_counter.web import SESSION, ZONE, page
 
 routes = web.RouteTableDef()
 
@@ -23,4 +22,4 @@ routes = web.RouteTableDef()
 async def staff_page(request: web.Request) -> dict[str, Any]:
     return {"logins": await staff.list_logins(), "tokens": await staff.list_tokens(),
             "changes": await staff.recent_changes(), "roles": list(Role), "me": request[SESSION].user_id,
-            "zone_name": _zone_key(request)}
+            "zone_name": getattr(request.app[ZONE], "key", None) or str(request.app[ZONE])}

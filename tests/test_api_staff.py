@@ -28,6 +28,7 @@ from tests.api_helpers import (
     post_login,
     signed_in,
 )
+from tests.browser import plusone_cli
 
 NEW_PASSWORD = "battery staple"
 
@@ -114,6 +115,8 @@ async def test_an_admin_sees_the_staff_page_linked_in_the_navigation_with_no_sec
     assert resp.status == 200
     assert 'href="/manager/staff"' in html and "nightly export" in html and "boss" in html
     assert digest not in html and "po_" not in html
+    english = await (await client.get("/manager/staff?lang=en")).text()
+    assert "<h1>Staff and API tokens</h1>" in english and ">Disable</button>" in english
 
 
 @pytest.mark.parametrize(("method", "path", "body"), [
@@ -327,3 +330,17 @@ def test_every_word_the_staff_page_uses_is_in_the_catalogue_in_both_languages():
         f"staff.act.{a}" for a in StaffAction}
     assert len(asked) > 50 and sorted(asked - words.CATALOGUE.keys()) == []
     assert all(key.startswith(("staff.", "nav.")) for key in words.AREAS["staff"])
+
+
+async def test_the_cli_adds_resets_and_makes_tokens_through_the_same_functions_and_record(db, db_url):
+    await plusone_cli("staff", "add", "mei", "--role", "cashier", "--password-stdin", db=db_url, stdin=PASSWORD + "\n")
+    await plusone_cli("staff", "add", "mei", "--role", "manager", "--password-stdin", db=db_url,
+                      stdin=NEW_PASSWORD + "\n")
+    await plusone_cli("token", "create", "--role", "manager", "--name", "export", db=db_url)
+
+    changes = [(c.actor, c.action, c.username, c.detail) for c in await StaffChange.all().order_by("id")]
+    token = await ApiToken.get(name="export")
+    assert changes == [("cli", StaffAction.CREATED, "mei", "cashier"), ("cli", StaffAction.PASSWORD_RESET, "mei", ""),
+                       ("cli", StaffAction.ROLE_CHANGED, "mei", "cashier → manager"),
+                       ("cli", StaffAction.TOKEN_CREATED, "", "export (manager)")]
+    assert (await StaffChange.get(action=StaffAction.TOKEN_CREATED)).token_id == token.id
