@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from commerce.errors import InvalidInput
-from commerce.states import CampaignStatus, DiscountKind, OrderStatus, PaymentMethod, PaymentStatus
+from commerce.states import CampaignStatus, DiscountKind, OrderStatus, PaymentMethod, PaymentStatus, Role
 
 MAX_QTY = 99  # one line of one item: the chat, the counter and walk-in sales alike
 # Amounts are stored as 32-bit integers; no counter takes a hundred million dollars at once.
@@ -233,6 +233,59 @@ class PrintReceipt(Command):
 Flag = Annotated[bool, BeforeValidator(lambda v: str(v).lower() in ("1", "true", "yes"))]
 
 
+MIN_PASSWORD = 8  # the CLI's rule (plusone staff add) and the staff page's alike
+
+
+def _username(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _password_long_enough(value: str) -> str:
+    if len(value) < MIN_PASSWORD:
+        raise _at("", f"password needs at least {MIN_PASSWORD} characters")
+    return value
+
+
+Username = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                description="1–64 characters, no control characters"),
+                     BeforeValidator(_username)]
+Password = Annotated[str, Field(max_length=1024, description=f"at least {MIN_PASSWORD} characters")]
+
+
+class NewStaff(Command):
+    """``POST /api/staff`` and ``plusone staff add``: a staff login."""
+    username: Username
+    role: Role
+    password: Password
+
+    _long_enough = field_validator("password")(_password_long_enough)
+
+
+class StaffEdit(Command):
+    """``PATCH /api/staff/{id}``: a new role, or disabled true/false (its sessions end at once)."""
+    role: Role | None = None
+    disabled: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> StaffEdit:
+        if self.role is None and self.disabled is None:
+            raise _at("body", "send role or disabled")
+        return self
+
+
+class NewPassword(Command):
+    """``POST /api/staff/{id}/password``: the login's sessions end."""
+    password: Password
+
+    _long_enough = field_validator("password")(_password_long_enough)
+
+
+class NewToken(Command):
+    """``POST /api/tokens`` and ``plusone token create``: an API token (its secret is shown once)."""
+    name: Annotated[str, Field(max_length=100), BeforeValidator(_username)] = ""
+    role: Role
+
+
 class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)  # a cache-buster in a link is no error
 
@@ -350,6 +403,8 @@ def _message(error: dict[str, Any], field: str) -> str:
         return f"{name} must be one of {ctx['expected']}"
     if kind == "string_pattern_mismatch" and name == "label":
         return "label is 1–8 letters or digits"
+    if kind == "string_pattern_mismatch" and name == "username":
+        return "username has no control characters"
     return f"{name}: {error['msg']}"
 
 

@@ -242,9 +242,26 @@ class ApiToken(Model):
     name = fields.CharField(max_length=100, default="")
     revoked = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)  # written at most once a minute (staff.TOUCH_EVERY)
+    revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_tokens"
+
+
+class StaffChange(Model):
+    # One change to a staff login or an API token by an admin (or the CLI): who, when, what.
+    # Nothing here is ever updated or deleted.
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    actor = fields.CharField(max_length=100)  # staff:NAME, token:DIGEST8 or cli
+    action = fields.CharField(max_length=20)  # StaffAction
+    username = fields.CharField(max_length=64, default="")  # the login changed ('' for a token)
+    token_id = fields.IntField(null=True)  # the token changed
+    detail = fields.CharField(max_length=200, default="")  # e.g. "cashier → manager"
+
+    class Meta:
+        table = "staff_changes"
 
 
 class InboundEvent(Model):

@@ -22,9 +22,11 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from commerce.errors import DomainError
 from commerce.states import ErrorCode
-from commerce.models import LoginAttempt, StaffSession
+from commerce.models import LoginAttempt, StaffSession, StaffUser
 from commerce.staff import check_login
 
 IDLE = timedelta(hours=4)
@@ -110,10 +112,17 @@ async def sign_in(username: str, password: str, *, address: str, now: datetime) 
     user = await check_login(username, password)
     if user is None:
         return None
-    await LoginAttempt.filter(id=attempt).update(ok=True)
     token = secrets.token_urlsafe(32)
-    row = await StaffSession.create(token_hash=_digest(token), user=user, csrf=secrets.token_urlsafe(24),
-                                    created_at=now, last_seen_at=now, expires_at=now + LIFETIME)
+    # The login's row is locked while its session is made, and must still be enabled with the
+    # password just checked: an admin's disable or password reset (which lock the row and end
+    # its sessions) is either before this, and refuses it, or after, and ends this session too.
+    async with in_transaction():
+        if await StaffUser.select_for_update().get_or_none(id=user.id, active=True,
+                                                           password_hash=user.password_hash) is None:
+            return None
+        row = await StaffSession.create(token_hash=_digest(token), user=user, csrf=secrets.token_urlsafe(24),
+                                        created_at=now, last_seen_at=now, expires_at=now + LIFETIME)
+    await LoginAttempt.filter(id=attempt).update(ok=True)
     return token, Session(row.id, user.id, user.username, user.role, row.csrf)
 
 

@@ -85,6 +85,17 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class StaffAction(StrEnum):
+    """What an audit row of staff management (``staff_changes``) records."""
+    CREATED = "created"
+    ROLE_CHANGED = "role_changed"
+    PASSWORD_RESET = "password_reset"
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+
+
 class ErrorCode(StrEnum):
     """The ``error.code`` of every refusal the API (and the pages' scripts) can see."""
     INVALID = "invalid"
@@ -93,6 +104,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     CSRF = "csrf"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    LAST_ADMIN = "last_admin"
+    USERNAME_TAKEN = "username_taken"
     SOLD_OUT = "sold_out"
     CAMPAIGN_CLOSED = "campaign_closed"
     OVER_LIMIT = "over_limit"

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from commerce.states import (
     CampaignStatus, DiscountKind, DiscountStatus, ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus,
-    PrintStatus,
+    PrintStatus, Role, StaffAction,
 )
 
 
@@ -396,6 +396,53 @@ class HeldPushes(View):
 class PushDecision(View):
     id: int
     status: str
+
+
+class StaffLogin(View):
+    id: int
+    username: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+
+class StaffList(View):
+    logins: list[StaffLogin]
+
+
+class TokenView(View):
+    """An API token as staff see it: never its secret or digest."""
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="to the minute; null: never used")
+    revoked: bool
+    revoked_at: datetime | None
+
+
+class TokenList(View):
+    tokens: list[TokenView]
+
+
+class NewTokenView(View):
+    token: TokenView
+    secret: str | None = Field(description="send as Authorization: Bearer SECRET; shown once (null when an "
+                                           "Idempotency-Key retry replays the answer)")
+
+
+class StaffChangeView(View):
+    id: int
+    at: datetime
+    actor: str = Field(description="staff:NAME, token:DIGEST8 or cli")
+    action: StaffAction
+    username: str = Field(description="the login changed ('' for a token)")
+    token_id: int | None
+    detail: str
+
+
+class StaffChanges(View):
+    changes: list[StaffChangeView]
 
 
 class FieldError(View):

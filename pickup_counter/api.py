@@ -105,16 +105,23 @@ class Operation:
 
 
 OPERATIONS: dict[tuple[str, str], Operation] = {}
+# Routes whose body holds a password: their Idempotency-Key is not kept, since the key's row
+# would store a fast hash of the body (and so of the password) beside the argon2 one.
+UNKEYED: set[tuple[str, str]] = set()
+# What a keyed route stores for its replay instead of its answer (an answer holding a secret
+# shown once: the replay names what was made, without the secret).
+REPLAY_AS = web.RequestKey("replay_as", object)
 Route = Callable[..., Awaitable[web.StreamResponse]]
 
 
 def operation(table: web.RouteTableDef, method: str, path: str, *, summary: str, role: str | None,
               answer: type[BaseModel] | None, status: int = 200, body: type[BaseModel] | None = None,
               body_required: bool = True, query: type[BaseModel] | None = None,
-              errors: tuple[int, ...] | None = None, **content: Any) -> Callable[[Route], Route]:
+              errors: tuple[int, ...] | None = None, keyed: bool = True, **content: Any) -> Callable[[Route], Route]:
     """Declare and route ``method path``: the caller needs ``role``; the query string is parsed
     as ``query`` and the JSON body as ``body`` (every bad field answered at once, 400), and
-    ``route(request, query=…, body=…)`` answers ``answer`` with ``status``."""
+    ``route(request, query=…, body=…)`` answers ``answer`` with ``status``. ``keyed=False``:
+    an Idempotency-Key is ignored (a body with a password; see UNKEYED)."""
     if errors is None:
         errors = ((400,) + ((401, 403) if role else ()) + ((404,) if "{" in path else ())
                   + ((409,) if method != "GET" else ()))
@@ -131,6 +138,8 @@ def operation(table: web.RouteTableDef, method: str, path: str, *, summary: str,
                                       else await optional_json_body(request))
             return await route(request, **given)
 
+        if not keyed:
+            UNKEYED.add((method, path))
         OPERATIONS[(method, path)] = Operation(method, path, summary, role, {status: answer}, errors, body,
                                                body_required, query, content)
         table.route(method, path)(handle)
@@ -227,8 +236,9 @@ async def idempotency_middleware(request: web.Request, handler):
     answer commits in the same transaction as the write (``idempotency.run_once``); the
     body is read before that transaction opens."""
     key = request.headers.get("Idempotency-Key")
+    resource = request.match_info.route.resource
     if (not key or request.method not in WRITE_METHODS or not request.path.startswith("/api")
-            or ROLE not in request):
+            or ROLE not in request or (resource is not None and (request.method, resource.canonical) in UNKEYED)):
         return await handler(request)
     body = await request.read()
     scope = f"{request.get(ACTOR, 'anon')}:{request.method}:{request.path}"
@@ -239,7 +249,10 @@ async def idempotency_middleware(request: web.Request, handler):
         response = await errors_middleware(request, handler)
         if response.status >= 500 or response.status in NOT_STORED:
             raise idempotency.Undo(response)  # "nothing was half-written", and no key row
-        return response, _stored(response)
+        stored = _stored(response)
+        if stored is not None and REPLAY_AS in request:
+            stored = idempotency.Replay(stored.status, request[REPLAY_AS])
+        return response, stored
 
     answer, replayed = await idempotency.run_once(scope, key, digest, work, now=utcnow())
     route = request.match_info.route.resource

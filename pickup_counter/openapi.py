@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from commerce.views import ErrorBody
-from pickup_counter.api import OPERATIONS, Operation
+from pickup_counter.api import OPERATIONS, UNKEYED, Operation
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAMS = {"id": {"type": "integer", "minimum": 1}, "number": {"type": "string", "pattern": "^#?[0-9]{1,10}$"},
@@ -35,7 +35,7 @@ def _parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
             if "description" in schema:
                 param["description"] = schema["description"]
             params.append(param)
-    if op.method != "GET":
+    if op.method != "GET" and (op.method, op.path) not in UNKEYED:  # a password's body keeps no key
         params.append(_KEY)
     return params
 

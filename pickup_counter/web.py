@@ -24,7 +24,7 @@ from aiohttp import web
 from commerce import pushes, sessions
 from commerce.db import utcnow
 from commerce.staff import role_at_least
-from commerce.states import ErrorCode
+from commerce.states import ErrorCode, Role
 from pickup_counter.api import ACTOR, PUBLIC_PATHS, ROLE, WRITE_METHODS, Forbidden, Unauthorized
 from pickup_counter.i18n import LANG_COOKIE, LANGS, lang_of, strings, translate
 
@@ -103,7 +103,8 @@ def base_context(request: web.Request, *areas: str) -> dict[str, Any]:
         "error_codes": {code.name: code.value for code in ErrorCode},  # the scripts' PO.E
         "session": session,
         "csrf": session.csrf if session else "",
-        "can_manage": bool(session and role_at_least(session.role, "manager")),
+        "can_manage": bool(session and role_at_least(session.role, Role.MANAGER)),
+        "can_admin": bool(session and role_at_least(session.role, Role.ADMIN)),
         "shop_name": request.app[SHOP],
         "path": request.path,
         "path_qs": request.path_qs,

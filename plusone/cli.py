@@ -52,7 +52,13 @@ def cmd_staff_add(args, settings: Settings) -> int:
         import getpass
 
         password = getpass.getpass("password: ")
-    user = _run(lambda: add_staff(args.name, password, args.role), settings)
+    from commerce.errors import InvalidInput
+
+    try:
+        user = _run(lambda: add_staff(args.name, password, args.role), settings)
+    except InvalidInput as err:
+        print(f"plusone staff add: {err.message}", file=sys.stderr)
+        return 2
     print(f"staff {user.username} ({user.role}) saved")
     return 0
 
