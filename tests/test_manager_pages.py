@@ -236,9 +236,9 @@ async def test_the_pick_list_csv_downloads_with_the_session_cookie(client, shop)
 
     assert resp.status == 200 and resp.content_type == "text/csv"
     rows = list(csv.reader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
-    assert rows[0] == ["order", "buyer", "phone", "A 原味", "B 抹茶"]
+    assert rows[0] == ["訂單編號", "買家", "電話", "A 原味", "B 抹茶"]
     assert rows[1] == [str(shop["owing"]), EVIL, "0912-345-678", "2", ""]
-    assert rows[-1] == ["", "TOTAL", "", "3", "0"]
+    assert rows[-1] == ["", "合計", "", "3", "0"]
 
 
 async def test_a_write_with_the_session_but_without_the_csrf_token_is_refused_and_changes_nothing(client, shop):
