@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from commerce import waitlist
 from commerce.db import close_db, fetch, init_db
 from pickup_counter import api_campaigns, api_counter, api_manager, api_members, api_receipts, pages_counter, pages_manager, web as pages
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
@@ -34,6 +35,13 @@ async def _database(app: web.Application):
         await seed(app)
     yield
     await close_db(ctx)
+
+
+async def _waitlist_notice(app: web.Application):
+    """The shop's PLUSONE_WAITLIST_NOTICE, for every close this process makes (commerce.waitlist)."""
+    waitlist.configure(app[SETTINGS].waitlist_notice)
+    yield
+    waitlist.configure(waitlist.WaitlistNotice.OFF)
 
 
 def make_print_queue(settings: Settings) -> "PrintQueue":
@@ -168,6 +176,7 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app[PRINT_RETRY_S] = print_retry_s
     app[api_receipts.PRINT_QUEUE] = make_print_queue(settings)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_waitlist_notice)
     app.cleanup_ctx.append(_print_retries)
     _bot_parts(app, settings)
     app.cleanup_ctx.append(_bot)
