@@ -11,7 +11,7 @@ from aiohttp import web
 
 from commerce import waitlist
 from commerce.db import close_db, fetch, init_db
-from pickup_counter import api_campaigns, api_counter, api_manager, api_members, api_receipts, pages_counter, pages_manager, web as pages
+from pickup_counter import api_campaigns, api_counter, api_manager, api_members, api_receipts, pages_counter, pages_manager, pages_people, web as pages
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
 from plusone.settings import Settings
@@ -192,4 +192,5 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
                 push_budget=settings.push_budget)
     app.router.add_routes(pages_counter.routes)
     app.router.add_routes(pages_manager.routes)
+    app.router.add_routes(pages_people.routes)
     return app
