@@ -76,3 +76,25 @@ async def test_a_hostile_buyer_name_is_shown_as_text_in_the_list_and_on_their_pa
     assert member["display_name"] == EVIL
     assert await page.locator("#manager img").count() == 0
     assert watch.errors == [] and watch.dialogs == []
+
+
+async def test_a_new_campaign_takes_its_host_chosen_by_display_name(browser, shop):  # noqa: F811
+    from tests.test_manager_browser import in_days
+
+    page, watch = await signed_in(browser, shop["base"], "/manager/campaigns")
+    await page.click("#new-campaign summary")
+    form = page.locator("#new-campaign-form")
+    await form.locator('[name="title"]').fill("檸檬塔")
+    await form.locator('input[name="group_pick"]').first.check()
+    await form.locator('[name="host_user_id"]').select_option(label="團媽 Amy")
+    await form.locator('[name="closes_at"]').fill(f"{in_days(60, 20, 0):%Y-%m-%dT%H:%M}")
+    await form.locator('[name="items[0].name"]').fill("經典檸檬塔")
+    await form.locator('[name="items[0].price"]').fill("80")
+    await form.locator('[name="announce"]').uncheck()
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_url("**/manager/campaigns/*")
+
+    campaign_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    async with shop["api"].get(f"/api/campaigns/{campaign_id}") as resp:
+        assert (await resp.json())["host_user_id"] == "Udemohost"
+    assert watch.errors == [] and watch.dialogs == []
