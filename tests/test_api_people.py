@@ -202,3 +202,13 @@ async def test_notes_and_buyers_of_unknown_members_are_404_and_without_credentia
         assert_error(await resp.json(), "not_found", "id")
     assert anonymous.status == anonymous_list.status == 401
     assert await MemberNote.all().count() == 0
+
+
+async def test_the_openapi_document_describes_the_orders_csv_and_the_members_routes(client):
+    doc = await (await client.get("/api/openapi.json")).json()
+
+    answer = doc["paths"]["/api/campaigns/{id}/orders"]["get"]["responses"]["200"]["content"]
+    assert set(answer) == {"application/json", "text/csv"}
+    assert {"format", "lang"} <= {p["name"] for p in doc["paths"]["/api/campaigns/{id}/orders"]["get"]["parameters"]}
+    assert {"/api/members", "/api/members/{id}", "/api/members/{id}/notes"} <= set(doc["paths"])
+    assert "201" in doc["paths"]["/api/members/{id}/notes"]["post"]["responses"]
