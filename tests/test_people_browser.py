@@ -98,3 +98,15 @@ async def test_a_new_campaign_takes_its_host_chosen_by_display_name(browser, sho
     async with shop["api"].get(f"/api/campaigns/{campaign_id}") as resp:
         assert (await resp.json())["host_user_id"] == "Udemohost"
     assert watch.errors == [] and watch.dialogs == []
+
+
+async def test_the_counters_lookup_links_the_buyer_to_their_page(browser, shop):  # noqa: F811
+    page, watch = await signed_in(browser, shop["base"], "/counter")
+
+    await page.fill("[data-search]", "678")
+    await page.press("[data-search]", "Enter")
+    await page.locator(".member .member-link").first.click()
+
+    await expect(page.locator("#buyer-name")).to_have_text("小美")
+    assert "/manager/members/" in page.url
+    assert watch.errors == [] and watch.dialogs == []
