@@ -78,3 +78,19 @@ def test_the_setting_is_off_or_push():
     assert Settings.from_env({"PLUSONE_WAITLIST_NOTICE": "PUSH"}).waitlist_notice == "push"
     with pytest.raises(SettingsError, match="PLUSONE_WAITLIST_NOTICE"):
         Settings.from_env({"PLUSONE_WAITLIST_NOTICE": "sms"})
+
+
+async def test_a_scheduled_close_tells_each_waitlisted_buyer_once_too(aiohttp_client, db_url, fake_line):
+    await aiohttp_client(line_app(db_url, fake_line, waitlist_notice="push"))
+    deadline = utcnow() - timedelta(minutes=1)
+    campaign = await a_campaign_closing_at(deadline, stock=1)
+    await buy(campaign, "Ufirst", 1)
+    await buy(campaign, "Usecond", 3)
+
+    runs = [await close_due(deadline), await close_due(deadline + timedelta(seconds=30))]
+    await settled()
+
+    assert runs[1] == 0
+    [told] = to(fake_line, "Usecond")
+    assert told.messages[0]["text"].split("\n")[1] == "・A 原味 ×3"
+    assert to(fake_line, "Ufirst") == []
