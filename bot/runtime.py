@@ -86,10 +86,12 @@ class BotRuntime:
         from commerce.members import name_group, unnamed_groups
 
         ask = getattr(self.profiles, "group_name", None)
-        seen = [g for g in dict.fromkeys((e.get("source") or {}).get("groupId") for e in events) if g]
-        wanted = [g for g in await unnamed_groups([g for g in seen if g not in self._named])] if ask and seen else []
-        for group_id in wanted:
-            self._named.add(group_id)
+        new = [g for g in dict.fromkeys((e.get("source") or {}).get("groupId") for e in events)
+               if g and g not in self._named]
+        if ask is None or not new:
+            return
+        self._named.update(new)  # one look per group per process, named already or not
+        for group_id in await unnamed_groups(new):
             try:
                 name = await ask(group_id)
             except Exception:  # a label only: never hold an order up over it
