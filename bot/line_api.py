@@ -214,6 +214,19 @@ class LineApi:
             raise _unanswered(e) from e
         return int(answer.count)
 
+    async def group_name(self, group_id: str) -> str | None:
+        """The group's name (LINE's group summary); None when LINE does not know the group
+        (404: the bot left it)."""
+        try:
+            summary = await self._messaging().get_group_summary(group_id, _request_timeout=self._timeout)
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise _classify(e) from e
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise _unanswered(e) from e
+        return summary.group_name
+
     async def quota(self) -> Quota:
         """The month's quota and LINE's own count of messages used against it."""
         api = self._messaging()

@@ -246,6 +246,8 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
     """
     if template == "waitlist_promoted":
         return [text_message(_promoted(params, locale, campaign))]
+    if template == "waitlist_unfilled":
+        return [text_message(waitlist_unfilled(params, locale, campaign))]
     if template == "campaign_announcement":
         if campaign is None:
             raise ValueError("campaign_announcement needs the campaign")
@@ -283,6 +285,17 @@ def _promoted(params: dict[str, Any], locale: str, campaign: dict[str, Any] | No
     if campaign is not None:
         text += "\n" + t(locale, "promoted_campaign", title=clean(campaign["title"], TITLE_LIMIT))
     return text
+
+
+def waitlist_unfilled(params: dict[str, Any], locale: str, campaign: dict[str, Any] | None) -> str:
+    """The one push to a buyer still waitlisted when the campaign closed (PLUSONE_WAITLIST_NOTICE=push)."""
+    if campaign is None:
+        raise ValueError("waitlist_unfilled needs the campaign")
+    lines = [t(locale, "waitlist_unfilled", title=clean(campaign["title"], TITLE_LIMIT))]
+    lines += [t(locale, "waitlist_unfilled_line", item=item_name(str(l["label"]), str(l["name"])), qty=int(l["qty"]))
+              for l in params["lines"]]
+    lines.append(t(locale, "waitlist_unfilled_tail"))
+    return "\n".join(lines)
 
 
 def announcement(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:

@@ -37,6 +37,7 @@ class BotRuntime:
     def __init__(self, sender: Sender, profiles: Profiles, *, locale: str, tz: ZoneInfo, public_url: str,
                  worker_id: str, clock: Callable[[], datetime] = utcnow, push_budget: int | None = None) -> None:
         self.profiles = profiles
+        self._named: set[str] = set()  # groups whose name was asked of LINE by this process
         self.locale = locale
         self.tz = tz
         self.public_url = public_url
@@ -57,6 +58,7 @@ class BotRuntime:
         the member count of a group the bot joined, where members joined or left, or whose
         count is not known yet (a group push is billed once per member)."""
         await self._group_sizes(events)
+        await self._group_names(events)
         wanted: dict[str, str | None] = {}
         for event in events:
             source = event.get("source") or {}
@@ -77,6 +79,26 @@ class BotRuntime:
 
         await asyncio.gather(*[fetch_name(u, g) for u, g in missing])
         return names
+
+    async def _group_names(self, events: Sequence[dict[str, Any]]) -> None:
+        """The name of a group the bot joined, or one it knows without a name, from LINE's
+        group summary, so staff choose groups by name (asked once per group per process)."""
+        from commerce.members import name_group, unnamed_groups
+
+        ask = getattr(self.profiles, "group_name", None)
+        new = [g for g in dict.fromkeys((e.get("source") or {}).get("groupId") for e in events)
+               if g and g not in self._named]
+        if ask is None or not new:
+            return
+        self._named.update(new)  # one look per group per process, named already or not
+        for group_id in await unnamed_groups(new):
+            try:
+                name = await ask(group_id)
+            except Exception:  # a label only: never hold an order up over it
+                log.warning("could not fetch the name of group %s", group_id, exc_info=True)
+                continue
+            if name:
+                await name_group(group_id, name)
 
     async def _group_sizes(self, events: Sequence[dict[str, Any]]) -> None:
         from commerce import pushes

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from commerce import outbox, stock
+from commerce import outbox, stock, waitlist
 from commerce.commands import CampaignEdit, CampaignSpec, ItemSpec  # noqa: F401  (ItemSpec: for callers)
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
@@ -69,7 +69,8 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", no
 
     Each of its groups is told by the free reply to its next message (``notice_by_reply``;
     the scheduler turns it off when the shop pays for a push instead), except ``told_group``,
-    the group whose host's "結單" is answered there and then.
+    the group whose host's "結單" is answered there and then. With the shop's
+    PLUSONE_WAITLIST_NOTICE=push, each buyer still waitlisted is queued one push (commerce.waitlist).
     Closing a closed campaign returns it unchanged; a cancelled one raises InvalidState."""
     async with in_transaction():
         changed = await Campaign.filter(id=campaign_id, status=CampaignStatus.OPEN).update(
@@ -95,6 +96,8 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", no
                 ),
                 now=now,
             )
+        if changed and waitlist.by_push():  # PLUSONE_WAITLIST_NOTICE=push: one push per buyer still waiting
+            await waitlist.queue_unfilled(campaign_id, now=now)
     return campaign
 
 

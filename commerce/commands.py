@@ -220,6 +220,12 @@ class NewSale(Command):
     payments: Annotated[list[NewPayment], Field(max_length=10)]
 
 
+class NewNote(Command):
+    """A staff note on a buyer; kept with who wrote it and when, never deleted."""
+    text: Annotated[str, Field(min_length=1, max_length=500),
+                    BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+
+
 class VoidTransfer(Command):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -301,6 +307,17 @@ class OrdersQuery(Query):
 
 class PickListQuery(Query):
     format: Annotated[str, Field(pattern="^(json|csv)$")] = "json"
+
+
+class CampaignOrdersQuery(OrdersQuery):
+    format: Annotated[str, Field(pattern="^(json|csv)$", description="csv: a spreadsheet, UTF-8 with a BOM")] = "json"
+    lang: Annotated[str, Field(pattern="^(zh-TW|en)$", description="the CSV's headers; default the page's")] | None = None
+
+
+class MembersQuery(Query):
+    q: Annotated[str, Field(max_length=100, description="a name, a phone or its last 3+ digits; empty: everyone")] = ""
+    offset: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
 
 
 class LookupQuery(Query):

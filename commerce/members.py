@@ -80,3 +80,18 @@ async def ensure_group(line_group_id: str, name: str | None = None) -> LineGroup
         except IntegrityError:
             group = await LineGroup.get(line_group_id=line_group_id)
     return group
+
+
+async def unnamed_groups(line_group_ids: list[str]) -> list[str]:
+    """Of these LINE groups, those not known yet or known without a name."""
+    if not line_group_ids:
+        return []
+    named = set(await LineGroup.filter(line_group_id__in=line_group_ids).exclude(name="")
+                .values_list("line_group_id", flat=True))
+    return [g for g in line_group_ids if g not in named]
+
+
+async def name_group(line_group_id: str, name: str) -> None:
+    """Store a group's name as LINE gives it (a label: untrusted text)."""
+    await ensure_group(line_group_id)
+    await LineGroup.filter(line_group_id=line_group_id).update(name=name[:200])

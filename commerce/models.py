@@ -31,6 +31,20 @@ class Member(Model):
         table = "members"
 
 
+class MemberNote(Model):
+    # A staff note on a buyer ("prefers cash", "picks up for her mother"): who wrote it and
+    # when; never edited or deleted, a correction is a new note.
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField("commerce.Member", related_name="notes")
+    text = fields.CharField(max_length=500)
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_notes"
+        indexes = (("member_id", "id"),)
+
+
 class LineGroup(Model):
     id = fields.IntField(primary_key=True)
     line_group_id = fields.CharField(max_length=64, unique=True)

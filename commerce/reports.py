@@ -12,6 +12,7 @@ from commerce.errors import NotFound
 from commerce.models import Campaign, Discount, Handover, Item, Member, Order, OrderLine, Payment
 from commerce.phones import display_phone
 from commerce.states import DiscountStatus, LineStatus, PaymentStatus
+from commerce.words import t
 
 
 async def pick_list(campaign_id: int) -> dict[str, Any]:
@@ -54,6 +55,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_cell(value: Any) -> str:
     """A cell a spreadsheet shows as text: one starting like a formula (``=`` ``+`` ``-`` ``@``,
     tab, carriage return) gets a leading ``'`` (OWASP CSV injection), since buyer names are untrusted."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a number, a negative one too, stays a number
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
@@ -65,16 +68,48 @@ def to_csv(rows: list[list[Any]]) -> str:
     return out.getvalue()
 
 
-def pick_list_rows(data: dict[str, Any]) -> list[list[str]]:
-    """The pick list as spreadsheet rows: one row per buyer, one column per item."""
+def pick_list_rows(data: dict[str, Any], locale: str = "zh-TW") -> list[list[str]]:
+    """The pick list as spreadsheet rows: one row per buyer, one column per item; headers in
+    ``locale`` (the shop's: the list is printed for the shop)."""
     labels = [i["label"] for i in data["items"]]
-    header = ["order", "buyer", "phone"] + [f"{i['label']} {i['name']}" for i in data["items"]]
+    header = [t(locale, "people.csv.order"), t(locale, "people.csv.buyer"), t(locale, "people.csv.phone")] \
+        + [f"{i['label']} {i['name']}" for i in data["items"]]
     rows = [header]
     for b in data["buyers"]:
         qty = {l["label"]: l["qty"] for l in b["lines"]}
         rows.append([b["number"], b["display_name"], b["phone"] or ""] + [str(qty.get(lb, "")) for lb in labels])
-    rows.append(["", "TOTAL", ""] + [str(i["qty"]) for i in data["items"]])
+    rows.append(["", t(locale, "people.csv.sum"), ""] + [str(i["qty"]) for i in data["items"]])
     return rows
+
+
+def order_rows(items: list[dict[str, Any]], views: list[dict[str, Any]], locale: str, tz: ZoneInfo) -> list[list[Any]]:
+    """A campaign's orders as spreadsheet rows: one per order, one column per item (the
+    reserved quantity), the waitlisted lines, the money and the state; headers in ``locale``.
+    Times in the shop's zone ``tz``."""
+    head = [t(locale, f"people.csv.{k}") for k in ("order", "buyer", "phone", "line_id")]
+    tail = [t(locale, f"people.csv.{k}") for k in ("waitlisted", "total", "paid", "balance", "status", "created_at")]
+    rows: list[list[Any]] = [head + [f"{i['label']} {i['name']}" for i in items] + tail]
+    for v in views:
+        reserved: dict[int, int] = defaultdict(int)
+        waiting: list[str] = []
+        for line in v["lines"]:
+            if line["status"] == LineStatus.RESERVED:
+                reserved[line["item_id"]] += line["qty"]
+            elif line["status"] == LineStatus.WAITLISTED:
+                waiting.append(f"{line['label']} ×{line['qty']}")
+        member = v["member"] or {}
+        created = datetime.fromisoformat(v["created_at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        rows.append([v["number"], member.get("display_name", ""), member.get("phone") or "",
+                     member.get("line_user_id") or ""]
+                    + [reserved.get(i["id"], "") for i in items]
+                    + ["; ".join(waiting), v["total"], v["paid"], v["balance"],
+                       t(locale, f"people.csv.order.{v['status']}"), created])
+    return rows
+
+
+def csv_bytes(rows: list[list[Any]]) -> bytes:
+    """What a CSV download sends: UTF-8 with a BOM (Excel then opens the Chinese intact), CRLF rows."""
+    return ("\ufeff" + to_csv(rows)).encode("utf-8")
 
 
 async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:

@@ -94,6 +94,25 @@ class MemberView(View):
     phone: str | None
 
 
+class MemberRow(MemberView):
+    is_host: bool
+    orders: int = Field(description="orders of every state, past ones included")
+
+
+class MemberPage(View):
+    members: list[MemberRow]
+    total: int = Field(description="members matching, on every page")
+    offset: int
+    next_offset: int | None = Field(description="null: this is the last page")
+
+
+class NoteView(View):
+    id: int
+    text: str
+    actor: str
+    created_at: datetime
+
+
 class LineView(View):
     id: int
     item_id: int | None = Field(description="null for a custom amount at a walk-in sale (named by name)")
@@ -148,6 +167,13 @@ class OrderView(View):
 
 class OrderList(View):
     orders: list[OrderView]
+
+
+class BuyerView(View):
+    member: MemberRow
+    orders: list[OrderView] = Field(description="every order, newest first, past ones included")
+    total_spent: int = Field(description="paid, net of refunds, over every order")
+    notes: list[NoteView] = Field(description="staff notes, newest first")
 
 
 class BuyerOrders(MemberView):

@@ -10,7 +10,8 @@ from commerce import campaigns, commands, orders, pushes, reports, views
 from commerce.db import utcnow
 from commerce.states import Role
 from pickup_counter.api import actor, json_response, operation, path_int
-from pickup_counter.web import BUDGET, ZONE
+from pickup_counter.i18n import lang_of
+from pickup_counter.web import BUDGET, LOCALE, ZONE
 
 routes = web.RouteTableDef()
 
@@ -54,10 +55,23 @@ async def close_campaign(request: web.Request) -> web.Response:
 
 
 @operation(routes, "GET", "/api/campaigns/{id}/orders", role=Role.CASHIER, answer=views.OrderList,
-           query=commands.OrdersQuery, summary="Orders of a campaign")
-async def campaign_orders(request: web.Request, query: commands.OrdersQuery) -> web.Response:
-    found = await orders.campaign_orders(path_int(request), unpaid=query.unpaid, not_picked_up=query.not_picked_up)
+           query=commands.CampaignOrdersQuery, summary="Orders of a campaign (or ?format=csv, UTF-8 with a BOM for "
+                                                       "Excel, headers in the page's language or ?lang=)",
+           csv="the orders as CSV: one row per order, one column per item")
+async def campaign_orders(request: web.Request, query: commands.CampaignOrdersQuery) -> web.Response:
+    campaign_id = path_int(request)
+    found = await orders.campaign_orders(campaign_id, unpaid=query.unpaid, not_picked_up=query.not_picked_up)
+    if query.format == "csv":
+        detail = await campaigns.campaign_detail(campaign_id)
+        lang = query.lang or lang_of(request, request.app[LOCALE])
+        rows = reports.order_rows(detail["items"], found, lang, request.app[ZONE])
+        return _csv(rows, f"orders-{detail['code']}.csv")
     return json_response({"orders": found})
+
+
+def _csv(rows: list[list], filename: str) -> web.Response:
+    return web.Response(body=reports.csv_bytes(rows), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @operation(routes, "GET", "/api/campaigns/{id}/picklist", role=Role.CASHIER, answer=views.PickList,
@@ -65,14 +79,8 @@ async def campaign_orders(request: web.Request, query: commands.OrdersQuery) -> 
                                                  "UTF-8 with a BOM for Excel)", csv="the pick list as CSV")
 async def pick_list(request: web.Request, query: commands.PickListQuery) -> web.Response:
     data = await reports.pick_list(path_int(request))
-    if query.format == "csv":
-        # UTF-8 with a BOM: Excel opens it with the Chinese intact.
-        return web.Response(
-            body=("\ufeff" + reports.to_csv(reports.pick_list_rows(data))).encode("utf-8"),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="picklist-{data["campaign"]["code"]}.csv"'},
-        )
+    if query.format == "csv":  # headers in the shop's language: the list is printed for the shop
+        return _csv(reports.pick_list_rows(data, request.app[LOCALE]), f"picklist-{data['campaign']['code']}.csv")
     return json_response(data)
 
 

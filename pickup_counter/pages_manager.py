@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce import bank_import, campaigns, orders, outbox, pushes, reports
+from commerce import bank_import, buyers, campaigns, orders, outbox, pushes, reports
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from pickup_counter.api_campaigns import month_bounds
@@ -49,6 +49,7 @@ async def campaigns_page(request: web.Request) -> dict[str, Any]:
     return {
         "campaigns": await campaigns.list_campaigns(),
         "groups": await campaigns.known_groups(),
+        "hosts": await buyers.hosts(),  # chosen by display name; the API still takes the LINE id
         "zone_name": _zone_key(request),
         "suggested_deadline": suggested.strftime("%Y-%m-%dT%H:%M"),
         "now_local": utcnow().astimezone(zone).strftime("%Y-%m-%dT%H:%M"),

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from commerce import waitlist
 from commerce.db import close_db, fetch, init_db
 from pickup_counter import (
-    api_campaigns, api_counter, api_manager, api_receipts, api_shifts, api_staff, pages_counter, pages_manager, pages_staff,
-    web as pages,
+    api_campaigns, api_counter, api_manager, api_members, api_receipts, api_shifts, api_staff, pages_counter,
+    pages_manager, pages_people, pages_staff, web as pages,
 )
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
@@ -37,6 +38,13 @@ async def _database(app: web.Application):
         await seed(app)
     yield
     await close_db(ctx)
+
+
+async def _waitlist_notice(app: web.Application):
+    """The shop's PLUSONE_WAITLIST_NOTICE, for every close this process makes (commerce.waitlist)."""
+    waitlist.configure(app[SETTINGS].waitlist_notice)
+    yield
+    waitlist.configure(waitlist.WaitlistNotice.OFF)
 
 
 def make_print_queue(settings: Settings) -> "PrintQueue":
@@ -171,6 +179,7 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app[PRINT_RETRY_S] = print_retry_s
     app[api_receipts.PRINT_QUEUE] = make_print_queue(settings)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_waitlist_notice)
     app.cleanup_ctx.append(_print_retries)
     _bot_parts(app, settings)
     app.cleanup_ctx.append(_bot)
@@ -181,6 +190,7 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.router.add_routes(api_receipts.routes)
     app.router.add_routes(api_counter.routes)
     app.router.add_routes(api_shifts.routes)
+    app.router.add_routes(api_members.routes)
     app.router.add_routes(api_manager.routes(settings.tz))
     app.router.add_routes(api_staff.routes)
     pages.setup(app, locale=settings.locale, zone=settings.tz, shop_name=settings.shop_name,
@@ -188,4 +198,5 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.router.add_routes(pages_counter.routes)
     app.router.add_routes(pages_manager.routes)
     app.router.add_routes(pages_staff.routes)
+    app.router.add_routes(pages_people.routes)
     return app

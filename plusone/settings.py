@@ -30,6 +30,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PLUSONE_SCHEDULER_TICK_S", "60", "seconds between runs of the frequent jobs (closing due campaigns, alerts)"),
     ("PLUSONE_PUSH_BUDGET", "", "billed LINE messages a month the shop allows (empty: LINE's monthly quota); a push over it is held for a manager"),
     ("PLUSONE_CLOSE_NOTICE", "off", "push: tell each group by push when a campaign closes on schedule (billed per member); off: by reply to the group's next message (free)"),
+    ("PLUSONE_WAITLIST_NOTICE", "off", "push: when a campaign closes, push each buyer still waitlisted once (billed, budgeted); off: their order and 我的訂單 say 'not filled' (free)"),
     ("PLUSONE_CLOSING_SOON_PUSH", "off", "on: push 'closing in an hour' to each group (billed per group member)"),
     ("PLUSONE_UNPAID_REMINDER_AT", "20:00", "shop time of the daily unpaid reminders to buyers; off disables them"),
     ("PLUSONE_PICKUP_REMINDER_AT", "10:00", "shop time of the pickup reminders to buyers; off disables them"),
@@ -67,6 +68,7 @@ class Settings:
     closing_soon_push: bool = False
     push_budget: int | None = None  # None: LINE's monthly quota
     close_notice: str = "off"  # off (by reply, free) | push
+    waitlist_notice: str = "off"  # off (the order says "not filled", free) | push (one push per buyer at close)
     unpaid_reminder_at: time | None = time(20, 0)
     pickup_reminder_at: time | None = time(10, 0)
     reconciliation_at: time | None = time(21, 0)
@@ -109,6 +111,7 @@ class Settings:
             closing_soon_push=_switch(get("PLUSONE_CLOSING_SOON_PUSH")),
             push_budget=get("PLUSONE_PUSH_BUDGET"),
             close_notice=get("PLUSONE_CLOSE_NOTICE").lower(),
+            waitlist_notice=get("PLUSONE_WAITLIST_NOTICE").lower(),
             unpaid_reminder_at=get("PLUSONE_UNPAID_REMINDER_AT"),
             pickup_reminder_at=get("PLUSONE_PICKUP_REMINDER_AT"),
             reconciliation_at=get("PLUSONE_RECONCILIATION_AT"),
@@ -161,6 +164,10 @@ class Settings:
         if notice not in ("off", "push"):
             raise SettingsError("PLUSONE_CLOSE_NOTICE must be off or push")
         values["close_notice"] = notice
+        waitlisted = str(values.get("waitlist_notice", "off")).strip().lower() or "off"
+        if waitlisted not in ("off", "push"):
+            raise SettingsError("PLUSONE_WAITLIST_NOTICE must be off or push")
+        values["waitlist_notice"] = waitlisted
         for name, variable in (("unpaid_reminder_at", "PLUSONE_UNPAID_REMINDER_AT"),
                                ("pickup_reminder_at", "PLUSONE_PICKUP_REMINDER_AT"),
                                ("reconciliation_at", "PLUSONE_RECONCILIATION_AT")):

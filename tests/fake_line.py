@@ -138,6 +138,7 @@ class FakeLine:
         self._accepted_retry_keys: dict[str, tuple[str, list[dict]]] = {}
         self._profiles: dict[str, str | None] = {}
         self._group_sizes: dict[str, int] = {}
+        self._group_names: dict[str, str] = {}
         self._ids = itertools.count(600_000_000_000_000_001)
         self._quota_used = 0
         self._quota_limit: int | None = None
@@ -159,6 +160,7 @@ class FakeLine:
         app.router.add_get("/v2/bot/message/quota/consumption", self._quota_consumption)
         app.router.add_get("/v2/bot/message/quota", self._quota)
         app.router.add_get("/v2/bot/group/{group_id}/members/count", self._group_count)
+        app.router.add_get("/v2/bot/group/{group_id}/summary", self._group_summary)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await self.up()
@@ -213,6 +215,10 @@ class FakeLine:
     def set_group_size(self, group_id: str, members: int) -> None:
         """How many recipients a push to this group counts against the quota (default 1)."""
         self._group_sizes[group_id] = members
+
+    def set_group_name(self, group_id: str, name: str) -> None:
+        """The name the group summary API gives (unnamed groups answer 404)."""
+        self._group_names[group_id] = name
 
     def set_quota(self, limit: int | None) -> None:
         """The month's message limit (None: none); past it a push answers 429 monthly limit."""
@@ -334,6 +340,13 @@ class FakeLine:
     async def _group_count(self, request: web.Request) -> web.Response:
         count = self._group_sizes.get(request.match_info["group_id"], 1)
         return web.json_response({"count": count}, headers=_request_id_header())
+
+    async def _group_summary(self, request: web.Request) -> web.Response:
+        group_id = request.match_info["group_id"]
+        if group_id not in self._group_names:
+            return _error(404, message="Not found")
+        return web.json_response({"groupId": group_id, "groupName": self._group_names[group_id],
+                                  "pictureUrl": "https://profile.line-scdn.net/x"}, headers=_request_id_header())
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -141,8 +141,8 @@ async def test_orders_and_pick_list_show_what_buyers_reserved(client):
     raw = await csv_resp.read()
     assert csv_resp.content_type == "text/csv" and raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["order", "buyer", "phone", "A 原味", "B 抹茶"]
-    assert rows[-1] == ["", "TOTAL", "", "3", "1"]
+    assert rows[0] == ["訂單編號", "買家", "電話", "A 原味", "B 抹茶"]
+    assert rows[-1] == ["", "合計", "", "3", "1"]
 
 
 async def test_a_retried_open_with_the_same_idempotency_key_is_recorded_once(client):

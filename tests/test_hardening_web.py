@@ -193,8 +193,8 @@ async def test_buyer_names_that_look_like_formulas_are_exported_as_text(client):
     for order_id, name in zip(orders, FORMULAS):
         assert by_order[str(order_id)][1] == "'" + name
     assert by_order[str(plain_order)] == [str(plain_order), "阿明", "0912-345-678", "2"]  # ordinary cells unchanged
-    assert rows[0] == ["order", "buyer", "phone", "A 原味"]
-    assert rows[-1] == ["", "TOTAL", "", str(len(FORMULAS) + 2)]
+    assert rows[0] == ["訂單編號", "買家", "電話", "A 原味"]
+    assert rows[-1] == ["", "合計", "", str(len(FORMULAS) + 2)]
 
 
 # --- 4. the sandbox API answers only on this machine ------------------------------------------------

@@ -19,6 +19,7 @@ from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
 from commerce.words import common as text_common
 from commerce.words import manager as text_manager
+from commerce.words import people as text_people
 from tests.api_helpers import CAMPAIGN, signed_in
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -236,9 +237,9 @@ async def test_the_pick_list_csv_downloads_with_the_session_cookie(client, shop)
 
     assert resp.status == 200 and resp.content_type == "text/csv"
     rows = list(csv.reader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
-    assert rows[0] == ["order", "buyer", "phone", "A 原味", "B 抹茶"]
+    assert rows[0] == ["訂單編號", "買家", "電話", "A 原味", "B 抹茶"]
     assert rows[1] == [str(shop["owing"]), EVIL, "0912-345-678", "2", ""]
-    assert rows[-1] == ["", "TOTAL", "", "3", "0"]
+    assert rows[-1] == ["", "合計", "", "3", "0"]
 
 
 async def test_a_write_with_the_session_but_without_the_csrf_token_is_refused_and_changes_nothing(client, shop):
@@ -287,7 +288,7 @@ def test_every_word_the_manager_pages_use_is_in_the_text_table_in_both_languages
     used = {key for key in used if not key.endswith(".")}  # prefixes, checked below
     prefixes = set(re.findall(r"\bt\('([\w.]+\.)' \+", "".join(p.read_text(encoding="utf-8") for p in templates)))
     prefixes |= set(re.findall(r"\bt\(`([\w.]+\.)\$\{", script))
-    known = text_manager.TEXT | text_common.TEXT
+    known = text_manager.TEXT | text_common.TEXT | text_people.TEXT  # the members pages and CSV links (#18)
 
     assert len(used) > 100 and prefixes == {"mgr.status.", "mgr.order.", "mgr.method.", "mgr.orders.filter."}
     assert sorted(used - set(known)) == []

@@ -13,12 +13,13 @@ from bot.grammar import (
 from bot.handlers import payments
 from bot.handlers.lookup import buyer, is_host, known_member, reply
 from bot.host_grammar import parse_host
-from bot.messages import TITLE_LIMIT, active_lines, booked_line, clean, pickup_window, t, texts
+from bot.messages import TITLE_LIMIT, active_lines, booked_line, clean, item_name, pickup_window, t, texts
 from commerce.errors import InvalidInput
 from commerce.members import bind_phone
 from commerce.money import format_money
 from commerce.orders import open_orders_of
 from commerce.phones import display_phone
+from commerce.states import CampaignStatus, LineStatus
 
 
 async def on_direct(incoming: Incoming, ctx: BotContext) -> list[dict]:
@@ -69,8 +70,11 @@ async def _my_orders(incoming: Incoming, ctx: BotContext) -> list[dict]:
         campaign = view["campaign"]
         lines += ["", t(locale, "order_heading", number=view["number"],
                         title=clean(campaign["title"], TITLE_LIMIT))]
-        lines += [booked_line(locale, label=l["label"], name=l["name"], qty=l["qty"],
-                              status=l["status"], note=l.get("note")) for l in active_lines(view)]
+        closed = campaign["status"] != CampaignStatus.OPEN  # a line still waitlisted now will not be filled
+        lines += [t(locale, "line_not_filled", item=item_name(l["label"], l["name"]), qty=l["qty"])
+                  if closed and l["status"] == LineStatus.WAITLISTED
+                  else booked_line(locale, label=l["label"], name=l["name"], qty=l["qty"],
+                                   status=l["status"], note=l.get("note")) for l in active_lines(view)]
         lines.append(t(locale, "order_money", total=format_money(view["total"]),
                        paid=format_money(view["paid"]), balance=format_money(view["balance"])))
         if view["reported"]:

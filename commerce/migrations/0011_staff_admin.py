@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('commerce', '0009_counter_money')]
+    dependencies = [('commerce', '0010_member_notes')]
 
     initial = False
 

@@ -167,7 +167,8 @@
     return el("section", { class: "member card", dataset: { memberId: member.id } },
       el("header", { class: "member-head" },
         el("h2", { class: "member-name" }, member.display_name || "—"),
-        el("span", { class: "member-phone" }, member.phone || t("counter.no_phone"))),
+        el("span", { class: "member-phone" }, member.phone || t("counter.no_phone")),
+        el("a", { class: "member-link", href: `/manager/members/${Number(member.id)}` }, t("people.buyer_page"))),
       member.orders.length ? member.orders.map((o) => orderCard(o))
         : el("p", { class: "muted" }, t("counter.no_open_orders")));
   }

@@ -250,7 +250,7 @@
       return {
         title: value("title"),
         group_ids: Array.from(new Set([...picked, ...typed])),
-        host_user_id: value("host_user_id") || null,
+        host_user_id: value("host_user_id") || value("host_other") || null, // a registered host by name, else an id typed
         closes_at: shopISO(value("closes_at")),
         pickup_from: value("pickup_from") || null,
         pickup_until: value("pickup_until") || null,
