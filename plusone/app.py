@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from commerce.db import close_db, fetch, init_db
-from pickup_counter import api_campaigns, api_counter, api_manager, api_receipts, pages_counter, pages_manager, web as pages
+from pickup_counter import api_campaigns, api_checkout, api_counter, api_manager, api_receipts, pages_counter, pages_manager, web as pages
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
 from plusone.settings import Settings
@@ -177,6 +177,7 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.router.add_routes(api_campaigns.routes)
     app.router.add_routes(api_receipts.routes)
     app.router.add_routes(api_counter.routes)
+    app.router.add_routes(api_checkout.routes)
     app.router.add_routes(api_manager.routes(settings.tz))
     pages.setup(app, locale=settings.locale, zone=settings.tz, shop_name=settings.shop_name,
                 push_budget=settings.push_budget)
