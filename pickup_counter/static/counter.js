@@ -167,7 +167,12 @@
         el("h2", { class: "member-name" }, member.display_name || "—"),
         el("span", { class: "member-phone" }, member.phone || t("counter.no_phone"))),
       member.orders.length ? member.orders.map((o) => orderCard(o))
-        : el("p", { class: "muted" }, t("counter.no_open_orders")));
+        : el("p", { class: "muted" }, t("counter.no_open_orders")),
+      // 一起結帳 (checkout.js): the buyer's open orders paid at once; then the search shows them handed over
+      PO.checkoutBox ? PO.checkoutBox(member, (done, said) => {
+        PO.toast(said, "ok");
+        search(q.value);
+      }) : null);
   }
 
   function statusBadge(order) {

@@ -1,0 +1,59 @@
+"""「一起結帳」 on the counter in a real headless Chromium against the real server process: a
+buyer with two open orders (in two campaigns) pays both at once in cash, they are handed
+over, and one receipt listing both prints on the fake TCP printer (Big5)."""
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from playwright.async_api import expect
+
+from bot.sandbox import SANDBOX_GROUP
+from tests.api_helpers import campaign_body
+from tests.browser import needs_chromium
+from tests.receipts import printed_lines
+from tests.test_counter_browser import counter, done, search, shop  # noqa: F401  (shop: the fixture)
+
+pytestmark = needs_chromium
+
+
+async def test_a_buyer_with_two_open_orders_pays_them_together_and_gets_one_receipt(browser, shop):  # noqa: F811
+    # 阿明 (0922-111-333) owes 500 on the demo's 草莓大福; he also says "+1" in a second campaign
+    body = campaign_body(title="手工餅乾", group_ids=[SANDBOX_GROUP], announce=False, items=[
+        {"label": "A", "name": "奶油餅乾", "price": 120, "stock": None, "limit_per_buyer": None, "barcode": None}])
+    status, cookies = await shop.api("POST", "/api/campaigns", json=body)
+    assert status == 201, cookies
+    async with aiohttp.ClientSession() as session:
+        async with session.post(shop.base + "/sandbox/api/send",
+                                json={"user_id": "Udemo02", "name": "阿明", "text": f"{cookies['code']} A+1"}) as resp:
+            assert resp.status == 201
+    for _ in range(150):
+        status, found = await shop.api("GET", "/api/lookup?q=0922111333")
+        if status == 200 and found["members"] and len(found["members"][0]["orders"]) == 2:
+            break
+        await asyncio.sleep(0.1)
+    orders = found["members"][0]["orders"]
+    assert sorted(o["balance"] for o in orders) == [120, 500]
+    page, watch = await counter(browser, shop)
+
+    await search(page, "1333")
+
+    card = page.locator(".member").filter(has=page.locator(".member-name", has_text="阿明"))
+    await card.locator(".checkout-toggle").click()
+    await expect(card.locator(".checkout-order")).to_have_count(2)
+    await expect(card.locator(".checkout-total")).to_have_text("2 筆訂單 · NT$620")
+    await card.locator(".checkout-tendered").fill("1000")
+    await expect(card.locator(".checkout-change")).to_have_text("找零 NT$380")
+    await card.locator(".checkout-pay").click()
+
+    await expect(page.locator("#toast")).to_have_text("已結帳 2 筆訂單，共 NT$620")
+    await expect(page.locator(".member", has_text="阿明")).to_contain_text("沒有未取貨的訂單")
+    for order in orders:
+        status, now = await shop.api("GET", f"/api/orders/{order['number']}")
+        assert (now["status"], now["balance"]) == ("picked_up", 0)
+    (job,) = await shop.printer.received(1)
+    lines = printed_lines(job)
+    assert "合計 $620" in lines and "實收 $1,000" in lines and "找零 $380" in lines
+    assert any("手工餅乾" in line for line in lines) and any("草莓大福" in line for line in lines)
+    assert any("奶油餅乾" in line for line in lines) and any("抹茶草莓大福" in line for line in lines)
+    await done(page, watch)
