@@ -9,16 +9,17 @@ the amount on the order it leaves and plus on the order it pays, each saying who
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from commerce.checkout import OtherBuyer, locked_orders
 from commerce.commands import MoveCredit
 from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
-from commerce.models import Payment
-from commerce.orders import parse_number
+from commerce.models import Order, Payment
+from commerce.orders import order_views, parse_number
 from commerce.payments import Overpayment, balances
-from commerce.states import ErrorCode, OrderStatus, PaymentMethod, PaymentStatus
+from commerce.states import ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus
 
 
 class CreditTooLarge(DomainError):
@@ -58,3 +59,42 @@ async def move_credit(source_id: int, command: MoveCredit, *, actor: str, now: d
                                     status=PaymentStatus.CONFIRMED, actor=actor, created_at=now, decided_at=now,
                                     reason=f"credit from #{source_id} by {actor}: {why}"[:200])
     return out, into
+
+
+async def orders_with_credit(limit: int = 200) -> list[dict[str, Any]]:
+    """Orders paid beyond their total (not cancelled), newest first, each as ``{"number",
+    "credit", "campaign", "member", "method"`` (the last payment's, for a refund) ``,
+    "others"`` (the buyer's other open orders with a balance due, where the credit can go)``}``."""
+    from tortoise import connections
+
+    from commerce.db import fetch
+
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT o.id FROM orders o WHERE o.status <> ? AND o.member_id IS NOT NULL AND"
+        " (SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = ?) >"
+        " (SELECT COALESCE(SUM(l.qty * l.unit_price), 0) FROM order_lines l WHERE l.order_id = o.id AND l.status = ?)"
+        " ORDER BY o.id DESC LIMIT ?",
+        OrderStatus.CANCELLED, PaymentStatus.CONFIRMED, LineStatus.RESERVED, limit)
+    views = await order_views(await Order.filter(id__in=[r["id"] for r in rows]).order_by("-id"))
+    member_ids = {v["member"]["id"] for v in views if v["member"]}
+    open_by_member: dict[int, list[dict[str, Any]]] = {}
+    for view in await order_views(await Order.filter(member_id__in=member_ids, status=OrderStatus.OPEN)
+                                  .order_by("id")) if member_ids else []:
+        if view["balance"] > 0:
+            open_by_member.setdefault(view["member"]["id"], []).append(view)
+    out = []
+    for v in views:
+        if v["balance"] >= 0:
+            continue
+        last = next((p for p in reversed(v["payments"]) if p["status"] == PaymentStatus.CONFIRMED and p["amount"] > 0
+                     and p["method"] != PaymentMethod.CREDIT), None)
+        out.append({
+            "number": v["number"], "credit": -v["balance"], "member": v["member"],
+            "campaign": v["campaign"]["title"] if v["campaign"] else "",
+            "method": last["method"] if last else PaymentMethod.CASH,
+            "others": [{"number": o["number"], "balance": o["balance"],
+                        "campaign": o["campaign"]["title"] if o["campaign"] else ""}
+                       for o in open_by_member.get(v["member"]["id"], []) if o["number"] != v["number"]],
+        })
+    return out

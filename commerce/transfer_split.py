@@ -101,3 +101,31 @@ async def parts_of(payment_ids: set[int]) -> dict[int, list[int]]:
                 "id", "parent_id"):
             found.setdefault(parent_id, []).append(part_id)
     return found
+
+
+async def split_choices(transfers: list[dict]) -> dict[int, list[dict]]:
+    """For each reported transfer (as ``bank_import.transfer_views``) above what its order owes:
+    its buyer's open orders with a balance due, its own first — where the rest can go. Each
+    ``{"number", "campaign", "balance", "share"}``, ``share`` a first guess that adds up."""
+    from commerce.models import Order
+    from commerce.orders import order_views
+
+    over = [t for t in transfers if t["status"] == PaymentStatus.REPORTED and t["amount"] > t["due"] and t["member"]]
+    if not over:
+        return {}
+    views = await order_views(await Order.filter(member_id__in={t["member"]["id"] for t in over},
+                                                 status=OrderStatus.OPEN).order_by("id"))
+    choices = {}
+    for t in over:
+        mine = [v for v in views if v["member"]["id"] == t["member"]["id"] and v["balance"] > 0]
+        mine.sort(key=lambda v: v["number"] != t["order_number"])
+        if len(mine) < 2:
+            continue
+        left, rows = t["amount"], []
+        for v in mine:
+            share = min(left, v["balance"])
+            left -= share
+            rows.append({"number": v["number"], "campaign": v["campaign"]["title"] if v["campaign"] else "",
+                         "balance": v["balance"], "share": share})
+        choices[t["id"]] = rows
+    return choices

@@ -289,3 +289,23 @@ async def test_the_hosts_reconciliation_lists_credit_to_give_back(client, shop):
     assert daifuku["credit"]["count"] == 1 and daifuku["credit"]["amount"] == 360
     text = "\n".join(m["text"] for m in _reconciliation({"report": report}, "zh-TW", None, ZoneInfo("Asia/Taipei")))
     assert "溢收待退 1 筆 $360" in text and f"#{shop['first']} Amy $360" in text
+
+
+async def test_the_transfers_page_offers_the_split_and_lists_credit_with_its_actions(client, shop):
+    from tests.api_helpers import signed_in
+
+    await report_transfer(order_id=shop["second"], last5="12345", amount=500, actor="Uamy", now=utcnow())
+    await record_payment(shop["bob"], NewPayment(method="cash", amount=120), actor="mei", now=utcnow())
+    await client.post(f"/api/orders/{shop['bob']}/lines", json={"item_id": 1, "qty": 1},
+                      headers=await bearer("cashier"))
+    await Payment.create(order_id=shop["bob"], method="card", amount=240, status="confirmed", actor="mei",
+                         created_at=utcnow(), decided_at=utcnow())  # paid 360 on 240: 120 of credit
+    await signed_in(client, "manager", page="/manager/transfers")
+
+    html = await (await client.get("/manager/transfers")).text()
+
+    assert 'class="split-form"' in html and 'data-amount="500"' in html
+    assert f'data-number="{shop["second"]}" inputmode="numeric" value="140"' in html  # its own order first
+    assert f'data-number="{shop["first"]}" inputmode="numeric" value="360"' in html
+    assert f'<tr class="credit" data-number="{shop["bob"]}" data-credit="120" data-method="card">' in html
+    assert "溢收待處理" in html and "credit.js" in html

@@ -15,10 +15,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "checkout.pay": ("收款並交貨", "Take payment and hand over"),
     "checkout.done": ("已結帳 {n} 筆訂單，共 {amount}", "Checked out {n} {n:order|orders}: {amount}"),
     "checkout.cancel": ("取消", "Cancel"),
-    "checkout.move_credit": ("移到其他訂單", "Move to another order"),
     "checkout.moved": ("已將 {amount} 移到訂單 #{n}", "Moved {amount} to order #{n}"),
     # the transfers page
-    "checkout.credit": (G["money.overpaid"][0] + " {amount}", G["money.overpaid"][1] + " {amount}"),
     "checkout.split": ("分到多筆訂單", "Split over orders"),
-    "checkout.split_state": ("已分拆", "Split"),
+    "checkout.split_done": ("已分到 {n} 筆訂單", "Split over {n} {n:order|orders}"),
+    "checkout.credits_title": (G["money.overpaid"][0] + "待處理", G["money.overpaid"][1] + " orders"),
+    "checkout.credits_hint": ("這些訂單收的錢比訂單金額多：退還給買家，或移到他的其他未付訂單。",
+                              "These orders were paid more than they cost: give it back, or move it to another "
+                              "open order of the same buyer."),
+    "checkout.move_to": ("處理方式", "Settle by"),
+    "checkout.refund_it": ("退款給買家", "Refund the buyer"),
+    "checkout.settle_credit": ("確定", "Settle"),
+    "checkout.credit_col": G["money.overpaid"],
+    "checkout.reason": ("原因", "Why"),
+    "checkout.need_reason": ("請寫下原因", "Say why"),
+    "checkout.refunded": ("已退款 {amount}", "Refunded {amount}"),
+    "mgr.status.split": ("已分拆", "Split"),
 }
