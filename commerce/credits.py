@@ -62,7 +62,7 @@ async def move_credit(source_id: int, command: MoveCredit, *, actor: str, now: d
 
 
 async def orders_with_credit(limit: int = 200) -> list[dict[str, Any]]:
-    """Orders paid beyond their total (not cancelled), newest first, each as ``{"number",
+    """Orders paid beyond their total (a cancelled one with money paid too), newest first, each as ``{"number",
     "credit", "campaign", "member", "method"`` (the last payment's, for a refund) ``,
     "others"`` (the buyer's other open orders with a balance due, where the credit can go)``}``."""
     from tortoise import connections
@@ -71,11 +71,11 @@ async def orders_with_credit(limit: int = 200) -> list[dict[str, Any]]:
 
     rows = await fetch(
         connections.get("default"),
-        "SELECT o.id FROM orders o WHERE o.status <> ? AND o.member_id IS NOT NULL AND"
+        "SELECT o.id FROM orders o WHERE o.member_id IS NOT NULL AND"
         " (SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = ?) >"
         " (SELECT COALESCE(SUM(l.qty * l.unit_price), 0) FROM order_lines l WHERE l.order_id = o.id AND l.status = ?)"
         " ORDER BY o.id DESC LIMIT ?",
-        OrderStatus.CANCELLED, PaymentStatus.CONFIRMED, LineStatus.RESERVED, limit)
+        PaymentStatus.CONFIRMED, LineStatus.RESERVED, limit)
     views = await order_views(await Order.filter(id__in=[r["id"] for r in rows]).order_by("-id"))
     member_ids = {v["member"]["id"] for v in views if v["member"]}
     open_by_member: dict[int, list[dict[str, Any]]] = {}

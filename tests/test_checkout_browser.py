@@ -57,3 +57,63 @@ async def test_a_buyer_with_two_open_orders_pays_them_together_and_gets_one_rece
     assert any("手工餅乾" in line for line in lines) and any("草莓大福" in line for line in lines)
     assert any("奶油餅乾" in line for line in lines) and any("抹茶草莓大福" in line for line in lines)
     await done(page, watch)
+
+
+async def test_a_manager_splits_a_transfer_over_two_orders_and_refunds_credit_on_the_transfers_page(browser,
+                                                                                                   shop):  # noqa: F811
+    from tests.test_counter_browser import MANAGER, sign_in
+    from tests.browser import new_page
+
+    body = campaign_body(title="手工餅乾", group_ids=[SANDBOX_GROUP], announce=False, items=[
+        {"label": "A", "name": "奶油餅乾", "price": 120, "stock": None, "limit_per_buyer": None, "barcode": None}])
+    status, cookies = await shop.api("POST", "/api/campaigns", json=body)
+    assert status == 201, cookies
+    async with aiohttp.ClientSession() as session:  # 阿明 orders, then pays both orders with one transfer
+        for text in (f"{cookies['code']} A+1", "已匯款 12345 620"):
+            async with session.post(shop.base + "/sandbox/api/send",
+                                    json={"user_id": "Udemo02", "name": "阿明", "text": text}) as resp:
+                assert resp.status == 201
+            await asyncio.sleep(0.3)
+    for _ in range(150):
+        status, listed = await shop.api("GET", "/api/transfers")
+        mine = [t for t in listed["transfers"] if t["amount"] == 620]
+        if mine:
+            break
+        await asyncio.sleep(0.1)
+    (transfer,) = mine
+    status, found = await shop.api("GET", "/api/lookup?q=0922111333")
+    amin = found["members"][0]["orders"]
+    status, mei = await shop.api("GET", "/api/lookup?q=0912345678")
+    mei_order = mei["members"][0]["orders"][0]
+    status, _ = await shop.api("PATCH", f"/api/orders/{mei_order['number']}/lines/{mei_order['lines'][0]['id']}",
+                               json={"qty": 0})  # her paid unit taken back: 120 of credit
+    assert status == 200
+    page, watch = await new_page(browser, {"width": 1280, "height": 900})
+    await sign_in(page, shop.base, MANAGER, "/manager/transfers")
+
+    row = page.locator(f'tr.transfer[data-transfer="{transfer["id"]}"]')
+    await row.locator('[data-action="split"]').click()
+    shares = row.locator('.split-form input[name="share"]')
+    await expect(shares).to_have_count(2)
+    async with page.expect_navigation():  # the page is read again once it is said
+        await row.locator('.split-form button[type="submit"]').click()
+        await expect(page.locator("#toast")).to_have_text("已分到 2 筆訂單")
+    await expect(row.locator('[data-action="split"]')).to_have_count(0)  # its parts wait now, it does not
+
+    credit = page.locator(f'tr.credit[data-number="{mei_order["number"]}"]')
+    await expect(credit).to_contain_text("NT$120")
+    await credit.locator('input[name="reason"]').fill("退回多收")
+    async with page.expect_navigation():
+        await credit.locator('button[type="submit"]').click()
+        await expect(page.locator("#toast")).to_have_text("已退款 NT$120")
+    await expect(credit).to_have_count(0)
+
+    for order in amin:
+        status, now = await shop.api("GET", f"/api/orders/{order['number']}")
+        assert now["reported"] == now["total"] and now["balance"] == now["total"]  # each its share, to confirm
+    status, parent = await shop.api("GET", "/api/transfers?status=reported")
+    assert transfer["id"] not in [t["id"] for t in parent["transfers"]]  # split: its parts wait, not it
+    status, after = await shop.api("GET", f"/api/orders/{mei_order['number']}")
+    assert after["balance"] == 0 and after["payments"][-1]["amount"] == -120
+    await page.context.close()
+    assert watch.errors == [] and watch.dialogs == []
