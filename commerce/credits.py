@@ -19,7 +19,13 @@ from commerce.errors import DomainError, InvalidInput, InvalidState, NotFound
 from commerce.models import Order, Payment
 from commerce.orders import order_views, parse_number
 from commerce.payments import Overpayment, balances
-from commerce.states import ErrorCode, LineStatus, OrderStatus, PaymentMethod, PaymentStatus
+from commerce.states import (
+    ErrorCode,
+    LineStatus,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
 
 
 class CreditTooLarge(DomainError):

@@ -13,7 +13,16 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce import bank_import, campaigns, credits, orders, outbox, pushes, reports, transfer_split
+from commerce import (
+    bank_import,
+    campaigns,
+    credits,
+    orders,
+    outbox,
+    pushes,
+    reports,
+    transfer_split,
+)
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from pickup_counter.api_campaigns import month_bounds

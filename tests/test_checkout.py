@@ -309,3 +309,15 @@ async def test_the_transfers_page_offers_the_split_and_lists_credit_with_its_act
     assert f'data-number="{shop["first"]}" inputmode="numeric" value="360"' in html
     assert f'<tr class="credit" data-number="{shop["bob"]}" data-credit="120" data-method="card">' in html
     assert "溢收待處理" in html and "credit.js" in html
+
+
+async def test_credit_moved_between_orders_is_no_takings_in_the_daily_report(client, shop):
+    await _credit_on_first(shop)
+    manager = await bearer("manager")
+    await client.post(f"/api/orders/{shop['first']}/credit-moves", headers=manager,
+                      json={"to": shop["second"], "amount": 140, "reason": "抵下一筆"})
+
+    resp = await client.get("/api/reports/daily", headers=manager)
+
+    report = await resp.json()
+    assert resp.status == 200 and report["takings"]["by_method"] == {"cash": 360, "transfer": 360}

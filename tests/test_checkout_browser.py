@@ -23,10 +23,10 @@ async def test_a_buyer_with_two_open_orders_pays_them_together_and_gets_one_rece
         {"label": "A", "name": "奶油餅乾", "price": 120, "stock": None, "limit_per_buyer": None, "barcode": None}])
     status, cookies = await shop.api("POST", "/api/campaigns", json=body)
     assert status == 201, cookies
-    async with aiohttp.ClientSession() as session:
-        async with session.post(shop.base + "/sandbox/api/send",
-                                json={"user_id": "Udemo02", "name": "阿明", "text": f"{cookies['code']} A+1"}) as resp:
-            assert resp.status == 201
+    async with aiohttp.ClientSession() as session, session.post(
+            shop.base + "/sandbox/api/send",
+            json={"user_id": "Udemo02", "name": "阿明", "text": f"{cookies['code']} A+1"}) as resp:
+        assert resp.status == 201
     for _ in range(150):
         status, found = await shop.api("GET", "/api/lookup?q=0922111333")
         if status == 200 and found["members"] and len(found["members"][0]["orders"]) == 2:
@@ -61,8 +61,8 @@ async def test_a_buyer_with_two_open_orders_pays_them_together_and_gets_one_rece
 
 async def test_a_manager_splits_a_transfer_over_two_orders_and_refunds_credit_on_the_transfers_page(browser,
                                                                                                    shop):  # noqa: F811
-    from tests.test_counter_browser import MANAGER, sign_in
     from tests.browser import new_page
+    from tests.test_counter_browser import MANAGER, sign_in
 
     body = campaign_body(title="手工餅乾", group_ids=[SANDBOX_GROUP], announce=False, items=[
         {"label": "A", "name": "奶油餅乾", "price": 120, "stock": None, "limit_per_buyer": None, "barcode": None}])

@@ -21,8 +21,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "checkout.split_done": ("已分到 {n} 筆訂單", "Split over {n} {n:order|orders}"),
     "checkout.credits_title": (G["money.overpaid"][0] + "待處理", G["money.overpaid"][1] + " orders"),
     "checkout.credits_hint": ("這些訂單收的錢比訂單金額多：退還給買家，或移到他的其他未付訂單。",
-                              "These orders were paid more than they cost: give it back, or move it to another "
-                              "open order of the same buyer."),
+                              ("These orders were paid more than they cost: give it back, or move it to another "
+                               "open order of the same buyer.")),
     "checkout.move_to": ("處理方式", "Settle by"),
     "checkout.refund_it": ("退款給買家", "Refund the buyer"),
     "checkout.settle_credit": ("確定", "Settle"),
