@@ -321,3 +321,23 @@ async def test_credit_moved_between_orders_is_no_takings_in_the_daily_report(cli
 
     report = await resp.json()
     assert resp.status == 200 and report["takings"]["by_method"] == {"cash": 360, "transfer": 360}
+
+
+async def test_the_nightly_reconciliation_finds_the_parts_of_a_split_transfer_the_bank_shows(client, shop):
+    from zoneinfo import ZoneInfo
+
+    from commerce.reconciliation import host_reports
+
+    manager = await bearer("manager")
+    day = utcnow().astimezone(ZoneInfo("Asia/Taipei")).strftime("%Y-%m-%d")
+    await client.post("/api/bank-statements", data=f"交易日期,存入金額,備註\n{day},500,12345\n".encode(),
+                      headers=manager | {"Content-Type": "text/csv"})  # imported before the buyer reports it
+    transfer = await _reported(shop)
+    await client.post(f"/api/transfers/{transfer.id}/split", headers=manager, json={
+        "orders": [{"number": shop["first"], "amount": 360}, {"number": shop["second"], "amount": 140}]})
+
+    reports = await host_reports(utcnow().astimezone(ZoneInfo("Asia/Taipei")).date(), ZoneInfo("Asia/Taipei"))
+
+    (report,) = reports.values()
+    assert [c["not_found"]["count"] for c in report["campaigns"]] == [0, 0]
+    assert sorted(c["reported"]["amount"] for c in report["campaigns"]) == [140, 360]

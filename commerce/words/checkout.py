@@ -15,6 +15,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "checkout.pay": ("收款並交貨", "Take payment and hand over"),
     "checkout.done": ("已結帳 {n} 筆訂單，共 {amount}", "Checked out {n} {n:order|orders}: {amount}"),
     "checkout.cancel": ("取消", "Cancel"),
+    "checkout.err.mismatch": ("這些訂單現在共" + G["money.balance_due"][0] + " {amount}，請重新查詢再結帳。",
+                              "These orders now owe {amount} together: search again, then check out."),
+    "checkout.err.changed": ("訂單剛剛有變動，請重新查詢。", "The orders just changed: search again."),
     "checkout.moved": ("已將 {amount} 移到訂單 #{n}", "Moved {amount} to order #{n}"),
     # the transfers page
     "checkout.split": ("分到多筆訂單", "Split over orders"),

@@ -6,6 +6,15 @@
   const { t, api, el, money } = PO;
   const METHODS = ["cash", "card", "linepay", "jkopay"];
 
+  // The refusals a cashier meets here, in the page's words; anything else as the API says it.
+  function say(error) {
+    const code = error.code;
+    if (code === PO.E.PAYMENT_MISMATCH) return t("checkout.err.mismatch", { amount: money(error.total) });
+    if (code === PO.E.INVALID_STATE || code === PO.E.OTHER_BUYER) return t("checkout.err.changed");
+    if (code === PO.E.FORBIDDEN) return t("counter.err.forbidden");
+    return error.message || t("err.internal");
+  }
+
   function checkoutBox(member, onDone) {
     const open = member.orders.filter((o) => o.status === "open" && o.balance >= 0);
     if (open.length < 2) return null;
@@ -67,7 +76,7 @@
         const resp = await api("POST", "/api/checkouts", { key: key.value, body: {
           orders: chosen().map((o) => o.number), payments: [payment], hand_over: true } });
         if (!resp.ok) {
-          PO.message(msg, resp.data.error.message, "error");
+          PO.message(msg, say(resp.data.error), "error");
           return;
         }
         const done = resp.data;
