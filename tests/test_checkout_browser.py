@@ -117,3 +117,40 @@ async def test_a_manager_splits_a_transfer_over_two_orders_and_refunds_credit_on
     assert after["balance"] == 0 and after["payments"][-1]["amount"] == -120
     await page.context.close()
     assert watch.errors == [] and watch.dialogs == []
+
+
+async def test_a_manager_at_the_counter_moves_credit_to_the_buyers_other_open_order(browser, shop):  # noqa: F811
+    from tests.test_counter_browser import MANAGER
+
+    body = campaign_body(title="手工餅乾", group_ids=[SANDBOX_GROUP], announce=False, items=[
+        {"label": "A", "name": "奶油餅乾", "price": 120, "stock": None, "limit_per_buyer": None, "barcode": None}])
+    status, cookies = await shop.api("POST", "/api/campaigns", json=body)
+    async with aiohttp.ClientSession() as session, session.post(
+            shop.base + "/sandbox/api/send",
+            json={"user_id": "Udemo02", "name": "阿明", "text": f"{cookies['code']} A+1"}) as resp:
+        assert resp.status == 201
+    for _ in range(150):
+        status, found = await shop.api("GET", "/api/lookup?q=0922111333")
+        if status == 200 and found["members"] and len(found["members"][0]["orders"]) == 2:
+            break
+        await asyncio.sleep(0.1)
+    daifuku, biscuits = sorted(found["members"][0]["orders"], key=lambda o: -o["total"])
+    await shop.api("POST", f"/api/orders/{daifuku['number']}/payments", json={"method": "cash", "amount": 500})
+    b_line = next(line for line in daifuku["lines"] if line["label"] == "B")
+    status, _ = await shop.api("PATCH", f"/api/orders/{daifuku['number']}/lines/{b_line['id']}", json={"qty": 1})
+    assert status == 200  # one 抹茶 taken back after it was paid: 130 of credit
+    page, watch = await counter(browser, shop, MANAGER)
+
+    await search(page, "1333")
+    await page.locator(f'.order[data-number="{daifuku["number"]}"]').click()
+
+    await expect(page.locator("#due-box")).to_contain_text("溢收")
+    await expect(page.locator("#credit-to option")).to_have_count(1)
+    await page.fill("#refund-reason", "抵餅乾那筆")
+    await page.click("#credit-move-button")
+
+    await expect(page.locator("#toast")).to_have_text(f"已將 NT$120 移到訂單 #{biscuits['number']}")
+    await expect(page.locator("#panel-balance")).to_have_text("NT$10")  # what is left to give back
+    status, now = await shop.api("GET", f"/api/orders/{biscuits['number']}")
+    assert now["balance"] == 0 and now["payments"][-1]["method"] == "credit"
+    await done(page, watch)

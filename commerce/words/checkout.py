@@ -18,6 +18,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "checkout.err.mismatch": ("這些訂單現在共" + G["money.balance_due"][0] + " {amount}，請重新查詢再結帳。",
                               "These orders now owe {amount} together: search again, then check out."),
     "checkout.err.changed": ("訂單剛剛有變動，請重新查詢。", "The orders just changed: search again."),
+    "checkout.move": ("移到此訂單", "Move it there"),
     "checkout.moved": ("已將 {amount} 移到訂單 #{n}", "Moved {amount} to order #{n}"),
     # the transfers page
     "checkout.split": ("分到多筆訂單", "Split over orders"),

@@ -10,7 +10,8 @@
   function say(error) {
     const code = error.code;
     if (code === PO.E.PAYMENT_MISMATCH) return t("checkout.err.mismatch", { amount: money(error.total) });
-    if (code === PO.E.INVALID_STATE || code === PO.E.OTHER_BUYER) return t("checkout.err.changed");
+    if ([PO.E.INVALID_STATE, PO.E.OTHER_BUYER, PO.E.CREDIT_TOO_LARGE, PO.E.OVERPAYMENT].includes(code))
+      return t("checkout.err.changed");
     if (code === PO.E.FORBIDDEN) return t("counter.err.forbidden");
     return error.message || t("err.internal");
   }
@@ -96,5 +97,46 @@
     return el("div", { class: "checkout" }, toggle, form);
   }
 
+  // In the panel's 溢收 form (a manager's): move the credit to another open order of the buyer,
+  // with the why typed for a refund. `targets`: those orders (none: the row is hidden).
+  function creditMove(box, order, targets, onMoved) {
+    box.hidden = !targets.length;
+    if (!targets.length) {
+      box.replaceChildren();
+      return;
+    }
+    const select = el("select", { id: "credit-to", "aria-label": t("checkout.move_to") }, targets.map((o) =>
+      el("option", { value: o.number }, `${t("counter.order_no", { n: o.number })} ${o.campaign ? o.campaign.title : ""}`
+        + ` (${money(o.balance)})`)));
+    const button = el("button", { type: "button", id: "credit-move-button" }, t("checkout.move"));
+    button.addEventListener("click", async () => {
+      const form = box.closest("form");
+      const reason = form.elements.reason.value.trim();
+      PO.clearErrors(form);
+      if (!reason) {
+        PO.showError(form, { field: "reason", message: t("checkout.need_reason") });
+        return;
+      }
+      const target = targets.find((o) => o.number === select.value);
+      const amount = Math.min(-order.balance, target.balance);
+      button.disabled = true;
+      try {
+        const resp = await api("POST", `/api/orders/${encodeURIComponent(order.number)}/credit-moves`,
+          { body: { to: target.number, amount, reason } });
+        if (!resp.ok) {
+          PO.showError(form, resp.data.error, (e) => ({ message: say(e) }));
+          return;
+        }
+        form.elements.reason.value = "";
+        PO.toast(t("checkout.moved", { amount: money(amount), n: target.number }), "ok");
+        onMoved([resp.data.target, resp.data.source]);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    box.replaceChildren(select, button);
+  }
+
   PO.checkoutBox = checkoutBox;
+  PO.creditMove = creditMove;
 })();

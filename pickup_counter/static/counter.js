@@ -392,6 +392,10 @@
     $("panel-balance").textContent = money(Math.abs(order.balance));
     $("refund-form").hidden = !credit || !canManage;
     $("refund-text").textContent = credit ? t("counter.refund_due", { amount: money(-order.balance) }) : "";
+    // …or moves it to another open order of the same buyer (checkout.js)
+    if (PO.creditMove) PO.creditMove($("credit-move"), order, credit && canManage ? [...state.orders.values()].filter(
+      (o) => o.number !== order.number && state.owners.get(o.number) === owner && owner && o.status === "open"
+        && o.balance > 0) : [], (views) => views.forEach(updateOrder));
     $("panel-lines").replaceChildren(totals(order)); // the lines are on the order's card
     const open = order.status === "open";
     addonForm.hidden = !open || !order.campaign;
