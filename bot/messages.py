@@ -446,6 +446,11 @@ def _recon_figures(figures: dict[str, Any], locale: str, *, names: bool) -> list
         if names:
             lines += [t(locale, "recon_buyer", number=clean(e["number"], 12), name=clean(e["name"]),
                         amount=format_money(e["amount"])) for e in figures["unpaid"]["entries"]]
+    if figures.get("credit", {}).get("count"):  # a report stored before credit was counted has none
+        lines.append(t(locale, "recon_credit", **money("credit")))
+        if names:
+            lines += [t(locale, "recon_buyer", number=clean(e["number"], 12), name=clean(e["name"]),
+                        amount=format_money(e["amount"])) for e in figures["credit"]["entries"]]
     lines.append(t(locale, "recon_not_picked_up", count=figures["not_picked_up"]["count"]))
     return lines
 

@@ -365,9 +365,14 @@ async def _reports_for(lines: Sequence[StatementLine]) -> dict[int, Payment]:
     last5s = {l.last5 for l in lines if l.last5}
     if not last5s:
         return {}
-    payments = await Payment.filter(method=PaymentMethod.TRANSFER, status=PaymentStatus.REPORTED, last5__in=last5s,
+    # A split transfer is matched as the one transfer the bank shows while a part waits; never a part.
+    payments = await Payment.filter(method=PaymentMethod.TRANSFER, parent_id=None, last5__in=last5s,
+                                    status__in=(PaymentStatus.REPORTED, PaymentStatus.SPLIT),
                                     amount__in={l.amount for l in lines}).order_by("id")
-    return {p.id: p for p in payments}
+    split = {p.id for p in payments if p.status == PaymentStatus.SPLIT}
+    waiting = set(await Payment.filter(parent_id__in=split, status=PaymentStatus.REPORTED)
+                  .values_list("parent_id", flat=True)) if split else set()
+    return {p.id: p for p in payments if p.status == PaymentStatus.REPORTED or p.id in waiting}
 
 
 def check_size(size: int) -> None:

@@ -158,6 +158,8 @@ class NewPayment(Command):
             raise _at("tendered", "only cash is tendered")
         if self.tendered is not None and self.tendered < self.amount:
             raise _at("tendered", f"tendered {self.tendered} is less than the amount {self.amount}")
+        if self.method == PaymentMethod.CREDIT:
+            raise _at("method", "credit is moved between orders by a manager, not taken")
         return self
 
     @property
@@ -201,6 +203,40 @@ class ShiftClose(Command):
 class Refund(Command):
     """Money given back on an order, by a manager, with why."""
     method: PaymentMethod
+    amount: Amount
+    reason: Annotated[str, Field(min_length=1, max_length=150)]
+
+    @model_validator(mode="after")
+    def _not_credit(self) -> Refund:
+        if self.method == PaymentMethod.CREDIT:
+            raise _at("method", "money goes back by a real method")
+        return self
+
+
+class NewCheckout(Command):
+    """Several open orders of one buyer settled at once: the payments add up to their balances."""
+    orders: Annotated[list[Annotated[str, Field(max_length=12), BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]],
+        Field(min_length=1, max_length=20, description="order numbers")]
+    payments: Annotated[list[NewPayment], Field(max_length=10)]
+    hand_over: StrictBool = Field(False, description="hand the orders over once paid")
+
+
+class SplitPart(Command):
+    number: Annotated[str, Field(max_length=12), BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+    amount: Amount
+
+
+class SplitTransfer(Command):
+    """A transfer shared out over the buyer's open orders: the amounts add up to the transfer."""
+    orders: Annotated[list[SplitPart], Field(min_length=2, max_length=20)]
+
+
+class MoveCredit(Command):
+    """Credit (paid beyond the total) moved to another open order of the same buyer, by a manager."""
+    to: Annotated[str, Field(max_length=12), BeforeValidator(
+        lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
     amount: Amount
     reason: Annotated[str, Field(min_length=1, max_length=150)]
 

@@ -174,10 +174,28 @@ class Payment(Model):
     reason = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(db_index=True)
     decided_at = fields.DatetimeField(null=True)
+    # A part of a split transfer points to the transfer it came from (commerce/transfer_split.py);
+    # a payment taken by a multi-order checkout names it (commerce/checkout.py).
+    parent = fields.ForeignKeyField("commerce.Payment", related_name="parts", null=True)
+    checkout = fields.ForeignKeyField("commerce.Checkout", related_name="payments", null=True)
 
     class Meta:
         table = "payments"
         indexes = (("order_id", "id"),)
+
+
+class Checkout(Model):
+    # Several open orders of one buyer settled at once (commerce/checkout.py): one receipt.
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField("commerce.Member", related_name="checkouts")
+    order_ids = fields.JSONField(default=list)
+    total = fields.IntField()
+    payments_given = fields.JSONField(default=list)  # [{"method", "amount", "tendered", "change"}] as tendered
+    actor = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "checkouts"
 
 
 class BankStatementLine(Model):
@@ -386,7 +404,8 @@ class PrintJob(Model):
     id = fields.IntField(primary_key=True)
     order = fields.ForeignKeyField("commerce.Order", related_name="print_jobs", null=True)
     shift = fields.ForeignKeyField("commerce.Shift", related_name="print_jobs", null=True)  # a Z report
-    kind = fields.CharField(max_length=12, default="receipt")  # receipt|drawer|zreport
+    checkout = fields.ForeignKeyField("commerce.Checkout", related_name="print_jobs", null=True)
+    kind = fields.CharField(max_length=12, default="receipt")  # receipt|drawer|zreport|checkout
     is_copy = fields.BooleanField(default=False)
     open_drawer = fields.BooleanField(default=False)
     status = fields.CharField(max_length=10, default="queued", db_index=True)  # queued|printed|failed

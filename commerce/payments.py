@@ -117,7 +117,7 @@ async def report_transfer(*, order_id: int, last5: str, amount: object, actor: s
         # Reports waiting for the bank never add up past the balance: the newest one stands (a
         # buyer correcting a typo) and the older ones it displaces are void. A spray of reports
         # with guessed digits then leaves one, which a bank line can match at most.
-        pending = await Payment.filter(order_id=order_id, method=PaymentMethod.TRANSFER,
+        pending = await Payment.filter(order_id=order_id, method=PaymentMethod.TRANSFER, parent_id=None,
                                        status=PaymentStatus.REPORTED).order_by("id")
         over = sum(p.amount for p in pending) + amount - balance
         for old in pending:
@@ -133,7 +133,12 @@ async def report_transfer(*, order_id: int, last5: str, amount: object, actor: s
 
 
 async def confirm_transfer(payment_id: int, *, actor: str, now: datetime) -> Payment:
-    """Reported → confirmed (confirming twice is harmless). A void report cannot be confirmed."""
+    """Reported → confirmed (confirming twice is harmless). A void report cannot be confirmed.
+    A split transfer, or a part of one, confirms all its parts (commerce.transfer_split)."""
+    from commerce.transfer_split import confirm_parts
+
+    if (parts := await confirm_parts(payment_id, actor=actor, now=now)) is not None:
+        return parts
     changed = await Payment.filter(id=payment_id, status=PaymentStatus.REPORTED).update(
         status=PaymentStatus.CONFIRMED, decided_at=now, reason=f"confirmed by {actor}"[:200]
     )

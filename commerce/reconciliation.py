@@ -109,8 +109,8 @@ def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set
     views = [v for v in views if v["status"] != OrderStatus.CANCELLED and v["total"] > 0]
     if not any(v["status"] == OrderStatus.OPEN or v["balance"] > 0 or v["reported"] for v in views):
         return None
-    paid, reported, not_found, unpaid = _bucket(), _bucket(), _bucket(), _bucket()
-    not_found["entries"], unpaid["entries"] = [], []
+    paid, reported, not_found, unpaid, credit = _bucket(), _bucket(), _bucket(), _bucket(), _bucket()
+    not_found["entries"], unpaid["entries"], credit["entries"] = [], [], []
     for view in views:
         name = (view["member"] or {}).get("display_name", "")
         paid["amount"] += view["paid"]
@@ -125,6 +125,10 @@ def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set
                 not_found["amount"] += p["amount"]
                 not_found["entries"].append({"number": view["number"], "name": name, "last5": p["last5"] or "",
                                              "amount": p["amount"]})
+        if view["balance"] < 0:  # paid beyond the total: owed back (or moved) — never shown as settled only
+            credit["count"] += 1
+            credit["amount"] -= view["balance"]
+            credit["entries"].append({"number": view["number"], "name": name, "amount": -view["balance"]})
         due = view["balance"] - view["reported"]
         if due > 0:
             unpaid["count"] += 1
@@ -133,22 +137,22 @@ def campaign_summary(campaign: Campaign, views: list[dict[str, Any]], found: set
     return {
         "id": campaign.id, "code": campaign.code, "title": campaign.title, "status": campaign.status,
         "orders": len(views), "total": sum(v["total"] for v in views),
-        "paid": paid, "reported": reported, "not_found": not_found, "unpaid": unpaid,
+        "paid": paid, "reported": reported, "not_found": not_found, "unpaid": unpaid, "credit": credit,
         "not_picked_up": {"count": sum(1 for v in views if v["status"] == OrderStatus.OPEN)},
     }
 
 
 def totals_of(campaigns: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"orders": 0, "total": 0, "not_picked_up": {"count": 0}}
-    for key in ("paid", "reported", "not_found", "unpaid"):
+    for key in ("paid", "reported", "not_found", "unpaid", "credit"):
         out[key] = _bucket()
     for c in campaigns:
         out["orders"] += c["orders"]
         out["total"] += c["total"]
         out["not_picked_up"]["count"] += c["not_picked_up"]["count"]
-        for key in ("paid", "reported", "not_found", "unpaid"):
-            out[key]["count"] += c[key]["count"]
-            out[key]["amount"] += c[key]["amount"]
+        for key in ("paid", "reported", "not_found", "unpaid", "credit"):
+            out[key]["count"] += c.get(key, _bucket())["count"]
+            out[key]["amount"] += c.get(key, _bucket())["amount"]
     return out
 
 
@@ -159,15 +163,21 @@ async def found_transfers(tz: ZoneInfo) -> set[int]:
     last5s = {x for x in reported if x}
     if not last5s:
         return set()
-    # Confirmed transfers take part too: a bank line that paid one cannot show another.
-    pays = await Payment.filter(method=PaymentMethod.TRANSFER, last5__in=last5s,
-                                status__in=(PaymentStatus.REPORTED, PaymentStatus.CONFIRMED))
+    # Confirmed transfers take part too: a bank line that paid one cannot show another. A split
+    # transfer is matched whole, and its reported parts are found with it.
+    pays = await Payment.filter(method=PaymentMethod.TRANSFER, last5__in=last5s, parent_id=None,
+                                status__in=(PaymentStatus.REPORTED, PaymentStatus.CONFIRMED, PaymentStatus.SPLIT))
     lines = await BankStatementLine.filter(last5__in=last5s)
     matched = match_transfers(
         [transfer_of(p, tz) for p in pays],
         [StatementLine(l.id, l.last5, l.amount, l.booked_on, l.payment_id) for l in lines],
     )
-    return {p.id for p in pays if p.status == PaymentStatus.REPORTED and p.id in matched}
+    found = {p.id for p in pays if p.status == PaymentStatus.REPORTED and p.id in matched}
+    split = [p.id for p in pays if p.status == PaymentStatus.SPLIT and p.id in matched]
+    if split:
+        found |= set(await Payment.filter(parent_id__in=split, status=PaymentStatus.REPORTED)
+                     .values_list("id", flat=True))
+    return found
 
 
 async def host_reports(day: date, tz: ZoneInfo, *, hosts: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:

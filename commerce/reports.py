@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from commerce.errors import NotFound
 from commerce.models import Campaign, Discount, Handover, Item, Member, Order, OrderLine, Payment
 from commerce.phones import display_phone
-from commerce.states import DiscountStatus, LineStatus, PaymentStatus
+from commerce.states import DiscountStatus, LineStatus, PaymentMethod, PaymentStatus
 from commerce.words import t
 
 
@@ -116,7 +116,9 @@ async def daily_report(day: date, tz: ZoneInfo) -> dict[str, Any]:
     """Takings by method and by item, orders and pickups for one day in the shop's zone."""
     start = datetime.combine(day, time(0), tz).astimezone(timezone.utc)
     end = start + timedelta(days=1)
-    pays = await Payment.filter(status=PaymentStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end)
+    # Credit moved between orders is money already taken (commerce/credits.py), not takings.
+    pays = await Payment.filter(status=PaymentStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end).exclude(
+        method=PaymentMethod.CREDIT)
     by_method: dict[str, int] = defaultdict(int)
     refunds: dict[str, int] = defaultdict(int)
     for p in pays:

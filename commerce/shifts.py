@@ -86,7 +86,10 @@ def _covers(shift: Shift, at: datetime, until: datetime) -> bool:
 
 async def _payments_of(shift: Shift, until: datetime) -> list[Payment]:
     window = {"created_at__gte": shift.opened_at, "created_at__lte": until}
-    pays = [p for p in await Payment.filter(**window).order_by("id") if p.actor.startswith(COUNTER_ACTORS)]
+    # Money taken at the counter: not credit moved between a buyer's orders, nor the parts a
+    # manager split a buyer's bank transfer into.
+    pays = [p for p in await Payment.filter(**window).exclude(method=PaymentMethod.CREDIT).filter(parent_id=None)
+            .order_by("id") if p.actor.startswith(COUNTER_ACTORS)]
     others = [s for s in await Shift.filter(opened_at__lte=until).exclude(id=shift.id)
               if s.closed_at is None or s.closed_at >= shift.opened_at]
     mine = []

@@ -31,6 +31,7 @@ class PaymentStatus(StrEnum):
     REPORTED = "reported"  # a transfer the buyer says they made; the bank has not shown it yet
     CONFIRMED = "confirmed"
     VOID = "void"
+    SPLIT = "split"  # a transfer shared out over a buyer's orders: its parts (payments.parent) count, it does not
 
 
 class PaymentMethod(StrEnum):
@@ -39,6 +40,7 @@ class PaymentMethod(StrEnum):
     LINEPAY = "linepay"
     JKOPAY = "jkopay"
     TRANSFER = "transfer"
+    CREDIT = "credit"  # money already paid, moved from one order's credit to another (commerce/credits.py)
 
 
 class DiscountKind(StrEnum):
@@ -110,6 +112,9 @@ class ErrorCode(StrEnum):
     CAMPAIGN_CLOSED = "campaign_closed"
     OVER_LIMIT = "over_limit"
     OVERPAYMENT = "overpayment"
+    PAYMENT_MISMATCH = "payment_mismatch"
+    OTHER_BUYER = "other_buyer"
+    CREDIT_TOO_LARGE = "credit_too_large"
     REFUND_TOO_LARGE = "refund_too_large"
     TOO_MANY_REPORTS = "too_many_reports"
     BALANCE_DUE = "balance_due"

@@ -208,6 +208,31 @@ class MoneyBack(View):
     order: OrderView
 
 
+class GivenPayment(View):
+    method: PaymentMethod
+    amount: int
+    tendered: int | None
+    change: int
+
+
+class CheckoutView(View):
+    """Several orders of one buyer settled at once (each order's payments name the checkout)."""
+    id: int
+    member: MemberView | None
+    orders: list[OrderView]
+    total: int = Field(description="what the orders owed together, paid in full")
+    payments: list[GivenPayment] = Field(description="as given at the counter, before they were shared out")
+    change: int
+    actor: str
+    created_at: datetime
+
+
+class CreditMoved(View):
+    """Credit moved between two orders of one buyer: a -amount row on one, +amount on the other."""
+    source: OrderView = Field(description="the order the credit left")
+    target: OrderView = Field(description="the order it now pays")
+
+
 class HandoverView(View):
     id: int
     forced: bool
@@ -281,6 +306,12 @@ class TransferView(View):
 
 class TransferList(View):
     transfers: list[TransferView]
+
+
+class SplitView(View):
+    """A transfer shared out over a buyer's orders: the transfer (now split) and its parts."""
+    transfer: TransferView
+    parts: list[TransferView]
 
 
 class StatementLine(View):

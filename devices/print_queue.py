@@ -38,14 +38,14 @@ from tortoise.expressions import F
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from commerce.leased_queue import LeasedQueue
-from commerce.models import Order, PrintJob
+from commerce.models import Checkout, Order, PrintJob
 from commerce.states import PrintStatus
 from commerce.shifts import shift_report
 from devices.escpos_render import Encoding, render
 from devices.i18n import LOCALES, Locale
 from devices.printers import DEFAULT_TIMEOUT, Printer, PrinterError, send_async
 from devices.receipt import PAPER_DOTS, Drawer, ReceiptData, layout_receipt
-from devices.receipt_data import receipt_for_order
+from devices.receipt_data import receipt_for_checkout, receipt_for_order
 from devices.zreport import ZReportData, layout_zreport
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,20 @@ async def enqueue_receipt(
     if not await Order.exists(id=order_id):
         raise NotFound(f"no order {order_id}", field="order_id")
     return await _enqueue("receipt", order_id, actor=actor, is_copy=is_copy, open_drawer=open_drawer, now=now)
+
+
+async def enqueue_checkout_receipt(checkout_id: int, *, actor: str, open_drawer: bool = False,
+                                   now: datetime) -> PrintJob:
+    """Queue the one receipt of a multi-order checkout (kind "checkout"), due at `now`.
+    A second one for the same checkout is a copy. Raises NotFound (writes nothing)."""
+    done = await Checkout.get_or_none(id=checkout_id)
+    if done is None:
+        raise NotFound("no such checkout", field="id")
+    is_copy = await PrintJob.filter(checkout_id=checkout_id, kind="checkout", is_copy=False,
+                                    status__in=(PrintStatus.PRINTED, PrintStatus.QUEUED)).exists()
+    return await PrintJob.create(order_id=done.order_ids[0], checkout_id=checkout_id, kind="checkout",
+                                 is_copy=is_copy, open_drawer=open_drawer and not is_copy, status=QUEUE.todo,
+                                 next_attempt_at=now, actor=actor[:100], created_at=now)
 
 
 async def enqueue_drawer(*, actor: str, now: datetime) -> PrintJob:
@@ -251,6 +265,12 @@ class PrintQueue:
             opts = self.receipt
             return ZReportData(report=await shift_report(job.shift_id, now=now), shop_name=opts.shop_name,
                                zone=opts.zone, locale=opts.locale, printed_at=now)
+        if job.kind == "checkout" and job.checkout_id is not None:
+            opts = self.receipt
+            return await receipt_for_checkout(
+                job.checkout_id, shop_name=opts.shop_name, shop_address=opts.shop_address, zone=opts.zone,
+                locale=opts.locale, staff_name="" if job.actor.startswith("token:") else job.actor.removeprefix("staff:"),
+                copy=job.is_copy, now=now)
         if job.kind != "receipt":
             raise ValueError(f"print job {job.id}: unknown kind {job.kind!r}")
         if job.order_id is None:

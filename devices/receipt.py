@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -98,6 +98,16 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptSection:
+    """One order of a multi-order checkout: its number, campaign, lines and their total."""
+
+    order_no: str
+    campaign_title: str
+    lines: Sequence[ReceiptLine]
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReceiptData:
     """Everything printed on one receipt.
 
@@ -121,6 +131,8 @@ class ReceiptData:
     pickup_token: str | None = None
     copy: bool = False
     locale: Locale = "zh-TW"
+    # A checkout of several orders prints each order's lines under its number (``lines`` unused).
+    sections: Sequence[ReceiptSection] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.printed_at.tzinfo is None or self.printed_at.utcoffset() is None:
@@ -130,6 +142,7 @@ class ReceiptData:
         _zone(self.zone)
         object.__setattr__(self, "lines", tuple(self.lines))
         object.__setattr__(self, "payments", tuple(self.payments))
+        object.__setattr__(self, "sections", tuple(self.sections))
 
 
 @lru_cache(maxsize=16)
@@ -387,8 +400,16 @@ def layout_receipt(data: ReceiptData, width_cols: int) -> list[Op]:
     )
     ops.append(Rule())
 
-    ops += _item_ops(data, width)
-    ops.append(Rule())
+    if data.sections:
+        for section in data.sections:
+            head = f"#{clean_text(section.order_no)} {clean_text(section.campaign_title)}".strip()
+            ops += [Text(line, bold=True) for line in wrap(head, width)]
+            ops += _item_ops(replace(data, lines=tuple(section.lines)), width)
+            ops += _pair(label(loc, "subtotal"), format_twd(section.total), width)
+            ops.append(Rule())
+    else:
+        ops += _item_ops(data, width)
+        ops.append(Rule())
 
     if data.discount:
         ops += _pair(label(loc, "discount"), format_twd(-data.discount), width)

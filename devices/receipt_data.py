@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from commerce.errors import NotFound
-from commerce.models import Order, OrderLine, Payment
+from commerce.models import Checkout, Order, OrderLine, Payment
 from commerce.money import COUNTED_LINE_STATUSES, PAID_STATUSES, line_total, totals
 from commerce.states import OrderStatus
 from devices.i18n import Locale
 from devices.receipt import Payment as ReceiptPayment
 from commerce.payments import discount_sums
-from devices.receipt import ReceiptData, ReceiptLine
+from devices.receipt import ReceiptData, ReceiptLine, ReceiptSection
 
 
 async def receipt_for_order(
@@ -89,3 +89,51 @@ def _merged(lines: list[OrderLine]) -> list[ReceiptLine]:
                                   qty=qty, unit_price=line.unit_price, line_total=line_total(qty, line.unit_price),
                                   addon=key[3])
     return list(merged.values())
+
+
+async def receipt_for_checkout(
+    checkout_id: int,
+    *,
+    shop_name: str,
+    shop_address: str,
+    zone: str,
+    locale: Locale,
+    staff_name: str = "",
+    copy: bool = False,
+    now: datetime,
+) -> ReceiptData:
+    """One receipt for a multi-order checkout (commerce.checkout): each order's reserved
+    lines under its number, one total, the payments as given (tendered, change) and what
+    the orders owe together now. Raises NotFound when the checkout does not exist."""
+    done = await Checkout.get_or_none(id=checkout_id).select_related("member")
+    if done is None:
+        raise NotFound(f"no checkout {checkout_id}", field="checkout_id")
+    orders = await Order.filter(id__in=done.order_ids).select_related("campaign").order_by("id")
+    sections, balance = [], 0
+    off = await discount_sums([o.id for o in orders])
+    for order in orders:
+        lines = (await OrderLine.filter(order_id=order.id, status__in=COUNTED_LINE_STATUSES)
+                 .select_related("item").order_by("item__position", "item__label", "id"))
+        pays = await Payment.filter(order_id=order.id).values_list("amount", "status")
+        money = totals([(line.qty, line.unit_price, line.status) for line in lines], pays, discount=off.get(order.id, 0))
+        balance += money.balance
+        sections.append(ReceiptSection(order_no=order.number, campaign_title=order.campaign.title if order.campaign
+                                       else "", lines=_merged(lines), total=money.total))
+    return ReceiptData(
+        shop_name=shop_name,
+        shop_address=shop_address,
+        order_no=", ".join(f"#{o.number}" for o in orders),
+        lines=(),
+        sections=sections,
+        total=sum(s.total for s in sections),
+        discount=sum(off.values()),
+        payments=[ReceiptPayment(method=p["method"], amount=p["amount"], tendered=p["tendered"], change=p["change"])
+                  for p in done.payments_given],
+        balance=balance,
+        printed_at=now,
+        zone=zone,
+        locale=locale,
+        staff_name=staff_name,
+        pickup_token=(done.member.pickup_token if any(o.status == OrderStatus.OPEN for o in orders) else None),
+        copy=copy,
+    )

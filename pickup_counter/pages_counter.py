@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 
 
 @routes.get("/counter")
-@pages.page("counter.html", role=Role.CASHIER, areas=("counter", "people"))
+@pages.page("counter.html", role=Role.CASHIER, areas=("counter", "people", "checkout"))
 async def counter(request: web.Request) -> dict[str, Any]:
     """?q= runs that search on load (reload and back keep it); ?order= selects that order."""
     return {"q": request.query.get("q", "")[:200], "order": request.query.get("order", "")[:12],

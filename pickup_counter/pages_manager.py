@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from commerce import bank_import, buyers, campaigns, orders, outbox, pushes, reports
+from commerce import bank_import, buyers, campaigns, credits, orders, outbox, pushes, reports, transfer_split
 from commerce.db import utcnow
 from commerce.errors import NotFound
 from pickup_counter.api_campaigns import month_bounds
@@ -84,10 +84,12 @@ async def picklist_page(request: web.Request) -> dict[str, Any]:
 
 
 @routes.get("/manager/transfers")
-@page("manager_transfers.html", **MANAGER)
+@page("manager_transfers.html", **(MANAGER | {"areas": ("manager", "checkout")}))
 async def transfers_page(request: web.Request) -> dict[str, Any]:
-    return {"transfers": await bank_import.list_transfers("reported"), "window_days": bank_import.WINDOW_DAYS,
-            "zone_name": _zone_key(request)}
+    transfers = await bank_import.list_transfers("reported")
+    return {"transfers": transfers, "window_days": bank_import.WINDOW_DAYS, "zone_name": _zone_key(request),
+            "split_choices": await transfer_split.split_choices(transfers),
+            "credits": await credits.orders_with_credit()}
 
 
 @routes.get("/manager/replies")

@@ -12,8 +12,8 @@ from aiohttp import web
 from commerce import waitlist
 from commerce.db import close_db, fetch, init_db
 from pickup_counter import (
-    api_campaigns, api_counter, api_manager, api_members, api_receipts, api_shifts, api_staff, pages_counter,
-    pages_manager, pages_people, pages_staff, web as pages,
+    api_campaigns, api_checkout, api_counter, api_manager, api_members, api_receipts, api_shifts, api_staff,
+    pages_counter, pages_manager, pages_people, pages_staff, web as pages,
 )
 from pickup_counter.api import auth_middleware, errors_middleware, idempotency_middleware, json_response
 from pickup_counter.openapi import document
@@ -191,6 +191,7 @@ def create_app(settings: Settings, *, print_retry_s: float = 10.0) -> web.Applic
     app.router.add_routes(api_counter.routes)
     app.router.add_routes(api_shifts.routes)
     app.router.add_routes(api_members.routes)
+    app.router.add_routes(api_checkout.routes)
     app.router.add_routes(api_manager.routes(settings.tz))
     app.router.add_routes(api_staff.routes)
     pages.setup(app, locale=settings.locale, zone=settings.tz, shop_name=settings.shop_name,

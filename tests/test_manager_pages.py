@@ -17,6 +17,7 @@ from commerce.ordering import Wanted, reserve
 from commerce.commands import NewPayment
 from commerce.payments import record_payment, report_transfer
 from commerce.pickup import hand_over
+from commerce.words import checkout as text_checkout
 from commerce.words import common as text_common
 from commerce.words import manager as text_manager
 from commerce.words import people as text_people
@@ -288,7 +289,7 @@ def test_every_word_the_manager_pages_use_is_in_the_text_table_in_both_languages
     used = {key for key in used if not key.endswith(".")}  # prefixes, checked below
     prefixes = set(re.findall(r"\bt\('([\w.]+\.)' \+", "".join(p.read_text(encoding="utf-8") for p in templates)))
     prefixes |= set(re.findall(r"\bt\(`([\w.]+\.)\$\{", script))
-    known = text_manager.TEXT | text_common.TEXT | text_people.TEXT  # the members pages and CSV links (#18)
+    known = text_manager.TEXT | text_common.TEXT | text_people.TEXT | text_checkout.TEXT  # members (#18); split and credit
 
     assert len(used) > 100 and prefixes == {"mgr.status.", "mgr.order.", "mgr.method.", "mgr.orders.filter."}
     assert sorted(used - set(known)) == []

@@ -170,7 +170,12 @@
         el("span", { class: "member-phone" }, member.phone || t("counter.no_phone")),
         el("a", { class: "member-link", href: `/manager/members/${Number(member.id)}` }, t("people.buyer_page"))),
       member.orders.length ? member.orders.map((o) => orderCard(o))
-        : el("p", { class: "muted" }, t("counter.no_open_orders")));
+        : el("p", { class: "muted" }, t("counter.no_open_orders")),
+      // 一起結帳 (checkout.js): the buyer's open orders paid at once; then the search shows them handed over
+      PO.checkoutBox ? PO.checkoutBox(member, (done, said) => {
+        PO.toast(said, "ok");
+        search(q.value);
+      }) : null);
   }
 
   function statusBadge(order) {
@@ -437,6 +442,10 @@
     $("panel-balance").textContent = money(Math.abs(order.balance));
     $("refund-form").hidden = !credit || !canManage;
     $("refund-text").textContent = credit ? t("counter.refund_due", { amount: money(-order.balance) }) : "";
+    // …or moves it to another open order of the same buyer (checkout.js)
+    if (PO.creditMove) PO.creditMove($("credit-move"), order, credit && canManage ? [...state.orders.values()].filter(
+      (o) => o.number !== order.number && state.owners.get(o.number) === owner && owner && o.status === "open"
+        && o.balance > 0) : [], (views) => views.forEach(updateOrder));
     $("panel-lines").replaceChildren(totals(order)); // the lines are on the order's card
     const open = order.status === "open";
     $("discount-form").hidden = !open || !due;
