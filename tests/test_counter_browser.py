@@ -552,6 +552,7 @@ async def test_a_clerk_opens_a_shift_rounds_off_takes_cash_and_closes_it_with_a_
     await expect(page.locator(".difference")).to_have_class(re.compile(r"\bshort\b"))
     await page.click("#print-z")
     await expect(page.locator("#print-msg")).to_have_text("已列印")
+    await page.screenshot(path=str(ROOT / "tests" / "output" / "shift.png"), full_page=True)  # docs/shift.png
 
     z_job = (await shop.printer.received(1))[-1]  # after the payment's receipt
     text = "\n".join(printed_lines(z_job))
