@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery import Delivery, Sender
 from bot.events import BotContext, Profiles
+from bot.handlers import flash, handle
 from bot.inbound import InboundWorker, InFlight
 from bot.webhook import to_incoming
 from commerce.db import utcnow
@@ -118,8 +119,6 @@ class BotRuntime:
     async def apply(self, event: dict[str, Any], names: "KnownNames | None" = None,
                     at: datetime | None = None) -> list[dict]:
         """One event inside its savepoint, as happening at ``at`` (its LINE stamp)."""
-        from bot.handlers import handle
-
         incoming = to_incoming(event)
         if incoming is None:
             return []
@@ -130,9 +129,7 @@ class BotRuntime:
     async def apply_run(self, conn: Any, events: list[tuple[dict[str, Any], datetime]],
                         names: "KnownNames | None" = None) -> list[list[dict]]:
         """A leading run of plain "+1"s booked together (``bot.handlers.flash``)."""
-        from bot.handlers.flash import apply_run
-
-        return await apply_run(conn, [
+        return await flash.apply_run(conn, [
             (to_incoming(event), BotContext(now=at, locale=self.locale, tz=self.tz, public_url=self.public_url,
                                             profiles=names or KnownNames()))
             for event, at in events])
