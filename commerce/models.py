@@ -67,6 +67,8 @@ class Campaign(Model):
     pickup_from = fields.DateField(null=True)
     pickup_until = fields.DateField(null=True)
     pickup_place = fields.CharField(max_length=200, default="")
+    note = fields.TextField(default="", db_default="")  # the host's extra line(s): "要預付喔"
+    cancel_reason = fields.CharField(max_length=500, default="", db_default="")
     host = fields.ForeignKeyField("commerce.Member", related_name="hosted", null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     closed_at = fields.DatetimeField(null=True)
@@ -84,6 +86,8 @@ class CampaignGroup(Model):
     announce_message_id = fields.CharField(max_length=64, null=True, db_index=True)
     # The scheduled close told by reply to the group's next message (free): ""|due|told.
     close_notice = fields.CharField(max_length=8, default="", db_default="")
+    # A change (deadline, pickup, items) or a cancel told the same way: ""|changed|cancelled|told.
+    change_notice = fields.CharField(max_length=12, default="", db_default="")
 
     class Meta:
         table = "campaign_groups"
