@@ -43,7 +43,7 @@ async def open_campaign(spec: CampaignSpec, *, now: datetime) -> Campaign:
                         code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)),
                         title=spec.title, closes_at=spec.closes_at.astimezone(timezone.utc),
                         pickup_from=spec.pickup_from, pickup_until=spec.pickup_until,
-                        pickup_place=spec.pickup_place or "", host=host,
+                        pickup_place=spec.pickup_place or "", note=spec.note, host=host,
                     )
                 break
             except IntegrityError:
@@ -193,6 +193,8 @@ async def campaign_detail(campaign_id: int) -> dict[str, Any]:
         "pickup_from": campaign.pickup_from.isoformat() if campaign.pickup_from else None,
         "pickup_until": campaign.pickup_until.isoformat() if campaign.pickup_until else None,
         "pickup_place": campaign.pickup_place,
+        "note": campaign.note,
+        "cancel_reason": campaign.cancel_reason,
         "host_user_id": campaign.host.line_user_id if campaign.host else None,
         "group_ids": [g.group.line_group_id for g in groups],
         "items": [_item_view(it, waiting.get(it.id, 0)) for it in items],

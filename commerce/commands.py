@@ -43,6 +43,9 @@ Qty = Annotated[StrictInt, Field(ge=1, le=MAX_QTY)]
 Text = Annotated[str, Field(max_length=200)]
 Name = Annotated[str, Field(min_length=1, max_length=200),
                  BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+Note = Annotated[str, Field(max_length=1000), BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+Reason = Annotated[str, Field(min_length=1, max_length=500),
+                   BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
 
 
 class Command(BaseModel):
@@ -74,6 +77,7 @@ class CampaignSpec(Command):
     pickup_from: date | None = None
     pickup_until: date | None = None
     pickup_place: Text = ""
+    note: Note = Field("", description="shown under the items in the announcement (要預付喔)")
     host_user_id: Annotated[str, Field(max_length=64)] | None = Field(None, description="the host's LINE user id")
     group_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)] = []
     announce: StrictBool = True
@@ -91,7 +95,10 @@ class CampaignSpec(Command):
 
 
 class CampaignEdit(Command):
-    """``PATCH /api/campaigns/{id}``: any of these; the others stay as they are."""
+    """``PATCH /api/campaigns/{id}``: any of these; the others stay as they are. The campaign's
+    groups are told by the reply to their next message (free)."""
+    title: Name | None = None
+    note: Note | None = None
     closes_at: AwareDatetime | None = Field(None, description="open campaigns only")
     pickup_from: date | None = None
     pickup_until: date | None = None
@@ -100,8 +107,34 @@ class CampaignEdit(Command):
     @model_validator(mode="after")
     def _something(self) -> CampaignEdit:
         if not self.model_fields_set - {name for name, v in self if v is None}:
-            raise _at("body", "send closes_at, pickup_from, pickup_until or pickup_place")
+            raise _at("body", "send title, note, closes_at, pickup_from, pickup_until or pickup_place")
         return self
+
+
+class ItemEdit(Command):
+    """``PATCH /api/campaigns/{id}/items/{item_id}``: any of these. A stock raise gives the new
+    units to the waitlist in stamp order; a cut below what is sold waitlists the newest lines.
+    A new price applies to lines booked from now on (a buyer keeps the price they said +1 to)."""
+    name: Name | None = None
+    price: Price | None = None
+    stock: Annotated[StrictInt, Field(ge=0)] | None = Field(None, description="units for sale")
+    uncapped: StrictBool = Field(False, description="true: no stock cap any more (stock must be absent)")
+
+    @model_validator(mode="after")
+    def _something(self) -> ItemEdit:
+        if self.uncapped and self.stock is not None:
+            raise _at("stock", "send stock or uncapped, not both")
+        if self.name is None and self.price is None and self.stock is None and not self.uncapped:
+            raise _at("body", "send name, price, stock or uncapped")
+        return self
+
+
+class CampaignCancel(Command):
+    """``POST /api/campaigns/{id}/cancel``: why, told to the groups and kept on the campaign."""
+    reason: Reason
+    notify: Literal["reply", "push"] = Field(
+        "reply", description="reply: each group is told by the reply to its next message (free); "
+                             "push: told now, billed per member (see notice_cost)")
 
 
 class ItemRef(Command):

@@ -53,6 +53,8 @@ class CampaignView(View):
     pickup_from: date | None
     pickup_until: date | None
     pickup_place: str
+    note: str
+    cancel_reason: str = Field(description="why it was cancelled; empty otherwise")
     host_user_id: str | None
     group_ids: list[str]
     items: list[ItemView]

@@ -323,7 +323,8 @@ async def test_a_closed_campaigns_pickup_place_can_still_change(client):
     ({"pickup_from": date_(9)}, "pickup_from"),
     ({"pickup_from": "12/2"}, "pickup_from"),
     ({"pickup_place": 12}, "pickup_place"),
-    ({"title": "other"}, "title"),
+    ({"title": "  "}, "title"),
+    ({"note": "x" * 1001}, "note"),
     ({}, "body"),
 ])
 async def test_a_bad_edit_is_a_400_naming_the_field_and_changes_nothing(client, body, field):
