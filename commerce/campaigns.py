@@ -101,7 +101,8 @@ async def close_campaign(campaign_id: int, *, now: datetime, actor: str = "", no
     return campaign
 
 
-async def edit_campaign(campaign_id: int, edit: CampaignEdit, *, now: datetime, actor: str = "") -> Campaign:
+async def edit_campaign(campaign_id: int, edit: CampaignEdit, *, now: datetime, actor: str = "",
+                        told_group: str | None = None) -> Campaign:
     """Move an open campaign's deadline, or change its pickup window or place (open or closed).
     A field left None stays as it is.
 
