@@ -385,8 +385,13 @@ def closed_notice(campaign: dict[str, Any], locale: str) -> str:
 def changed_notice(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
     """A change to a campaign (deadline, pickup, items, prices), told to a group by the reply to
     its next message: the announcement as it now stands."""
-    return t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT)) + "\n" + announcement(
-        campaign, locale, tz)
+    head = t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT))
+    if campaign["status"] == "open":
+        return head + "\n" + announcement(campaign, locale, tz)
+    # Closed: no "+1" any more; what still matters to the group is where and when to pick up.
+    window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),
+                           campaign.get("pickup_place"), locale)
+    return head + ("\n" + t(locale, "announce_pickup", window=window) if window else "")
 
 
 def cancelled_notice(campaign: dict[str, Any], locale: str) -> str:
