@@ -56,7 +56,7 @@ class OpenCampaign:
     pickup_from: date | None = None
     pickup_until: date | None = None
     pickup_place: str | None = None
-    notes: tuple[str, ...] = ()  # lines that are no field, in order (a description)
+    notes: tuple[str, ...] = ()  # lines that are no field, in order, as typed (a description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,9 @@ def parse_host(text: str, *, now: datetime, tz: ZoneInfo) -> HostCommand | None:
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    lines = [line for line in (normalize(raw) for raw in text.splitlines()) if line]
+    typed = [(normalize(raw), raw.strip()) for raw in text.splitlines()]
+    typed = [(line, raw) for line, raw in typed if line]
+    lines = [line for line, _ in typed]
     if not lines:
         return None
     simple = _SIMPLE.get(lines[0].rstrip("!~。.").casefold())
@@ -172,7 +174,7 @@ def parse_host(text: str, *, now: datetime, tz: ZoneInfo) -> HostCommand | None:
     if m is None:
         return _parse_move(lines[0], now, tz) if len(lines) == 1 else None
     try:
-        return _parse_open(m["title"].strip(), lines[1:], now, tz)
+        return _parse_open(m["title"].strip(), typed[1:], now, tz)
     except _Bad as bad:
         return bad.error
 
@@ -205,12 +207,13 @@ def pickup_after(move: MovePickup, closes_on: date) -> tuple[date, date, str | N
     return start, finish, place
 
 
-def _parse_open(title: str, lines: list[str], now: datetime, tz: ZoneInfo) -> OpenCampaign:
+def _parse_open(title: str, lines: list[tuple[str, str]], now: datetime, tz: ZoneInfo) -> OpenCampaign:
+    """`lines` are (normalised, as typed) pairs; a note keeps the host's own characters."""
     items: list[ItemSpec] = []
     notes: list[str] = []
     closes_at: datetime | None = None
     pickup: tuple[str, str] | None = None  # (value, line)
-    for line in lines:
+    for line, raw in lines:
         if m := _TITLE.fullmatch(line):
             title = m["value"].strip() or title
         elif m := _DEADLINE.fullmatch(line):
@@ -224,7 +227,7 @@ def _parse_open(title: str, lines: list[str], now: datetime, tz: ZoneInfo) -> Op
                                      "duplicate_label", line))
             items.append(item)
         else:
-            notes.append(line)
+            notes.append(raw)
     if not items:
         raise _Bad(HostError("items", "no items: add lines like 'A 原味 120 限50'", "no_items"))
     if closes_at is None:

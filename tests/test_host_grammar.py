@@ -137,6 +137,11 @@ def test_a_title_line_overrides_the_first_line_and_other_lines_are_notes():
     assert (result.title, result.notes) == ("草莓大福", ("今年最後一團!", "數量有限"))
 
 
+def test_notes_keep_the_hosts_own_characters():
+    result = host("開團\n數量有限，售完為止！\nA 原味 120\n截止 11/30\n  ①請先匯款  ")
+    assert result.notes == ("數量有限，售完為止！", "①請先匯款")
+
+
 def test_without_a_title_the_item_names_make_one():
     assert host("開團\nA 原味 120\nB 抹茶 130\n截止 11/30").title == "原味、抹茶"
 

@@ -59,7 +59,8 @@ async def _open(command: OpenCampaign, incoming: Incoming, ctx: BotContext) -> l
             "items": [{"label": i.label, "name": i.name, "price": i.price, "stock": i.stock,
                        "limit_per_buyer": i.limit} for i in command.items],
             "closes_at": command.closes_at, "pickup_from": command.pickup_from, "pickup_until": command.pickup_until,
-            "pickup_place": command.pickup_place or "", "host_user_id": incoming.user_id,
+            "pickup_place": command.pickup_place or "", "note": "\n".join(command.notes),
+            "host_user_id": incoming.user_id,
             "group_ids": [incoming.group_id],
             "announce": False,  # the reply below is the announcement, and replies are free
         })
