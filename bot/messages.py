@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from commerce.money import format_money
 from commerce.words import CATALOGUE, t
-from commerce.states import LineStatus
+from commerce.states import CampaignStatus, LineStatus
 from commerce.words import index as _index
 
 TEXT_LIMIT = 5000  # LINE's limit per text message (counted here in UTF-16 units, the stricter)
@@ -418,7 +418,7 @@ def changed_notice(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT
     """A change to a campaign (deadline, pickup, items, prices), told to a group by the reply to
     its next message: the announcement as it now stands."""
     head = t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT))
-    if campaign["status"] == "open":
+    if campaign["status"] == CampaignStatus.OPEN:
         return head + "\n" + announcement(campaign, locale, tz)
     # Closed: no "+1" any more; what still matters to the group is where and when to pick up.
     window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),

@@ -98,3 +98,22 @@ async def test_a_buyer_whose_units_are_cut_is_pushed_once_and_the_first_buyer_is
     [push] = to(fake_line, "Usecond")
     assert push.messages[0]["text"].startswith("很抱歉，A 原味 的數量調整了：您訂的 ×2 改為候補")
     assert to(fake_line, "Ufirst") == []
+
+
+async def test_a_closed_campaigns_new_pickup_place_is_told_without_how_to_order(aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line))
+    campaign = await a_campaign_closing_at(utcnow() + timedelta(days=2))
+    manager = await bearer("manager")
+    await client.post(f"/api/campaigns/{campaign.id}/close", headers=manager)
+    await post_events(client, [text_event("收到", user_id="Ubuyer")])  # takes the close notice
+    await settled()
+
+    resp = await client.patch(f"/api/campaigns/{campaign.id}", json={"pickup_place": "二樓櫃台"}, headers=manager)
+    chat = text_event("請問在哪拿", user_id="Ubuyer")
+    await post_events(client, [chat])
+    await settled()
+
+    assert resp.status == 200
+    [notice] = answer_to(fake_line, chat)
+    assert notice.startswith("📢「草莓大福」有更新，以這則為準：\n取貨：") and "二樓櫃台" in notice
+    assert "+1" not in notice
