@@ -11,7 +11,7 @@ import aiohttp
 from commerce.models import InboundEvent, Notification
 from plusone.app import create_app
 from plusone.settings import Settings
-from tests.fake_line import ACCESS_TOKEN, CHANNEL_SECRET, make_webhook_body, webhook_headers
+from tests.fake_line import ACCESS_TOKEN, CHANNEL_SECRET, make_webhook_body, text_event, webhook_headers
 
 
 async def serve_line_mode(db_url: str, fake_line, port: int, **env_extra: str):
@@ -48,6 +48,17 @@ def line_app(db_url: str, fake_line, **extra):
 async def post_events(client, events: list[dict]):
     body = make_webhook_body(events)
     return await client.post("/line/webhook", data=body, headers=webhook_headers(body))
+
+
+async def exchange(client, fake_line, text: str, *, index: int = 0, **kwargs) -> tuple[str, str]:
+    """Post one group message; (the text of the bot's reply's message ``index``, its message id),
+    once answered (-1: the last, after any notice the reply carries first)."""
+    before = len(fake_line.replies)
+    await post_events(client, [text_event(text, **kwargs)])
+    await settled()
+    assert len(fake_line.replies) == before + 1, f"no reply to {text!r}"
+    answer = fake_line.replies[-1]
+    return answer.messages[index]["text"], answer.sent_ids[index]
 
 
 async def settled(timeout: float = 60.0) -> None:

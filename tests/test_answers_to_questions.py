@@ -6,23 +6,13 @@ from commerce.db import utcnow
 from commerce.models import OrderLine
 from tests.factories import a_campaign
 from tests.fake_line import GROUP_ID, text_event
-from tests.line_app import line_app, post_events, settled
+from tests.line_app import exchange, line_app, post_events, settled
 
 
 async def booked():
     return [(l.item.campaign_id, l.item.label, l.qty, l.note or None)
             for l in await OrderLine.filter(status__in=("reserved", "waitlisted")).prefetch_related("item")
             .order_by("id")]
-
-
-async def exchange(client, fake_line, text: str, **kwargs) -> tuple[str, str]:
-    """Post one group message; (the bot's reply text, its message id), once answered."""
-    before = len(fake_line.replies)
-    await post_events(client, [text_event(text, **kwargs)])
-    await settled()
-    assert len(fake_line.replies) == before + 1, f"no reply to {text!r}"
-    answer = fake_line.replies[-1]
-    return answer.messages[0]["text"], answer.sent_ids[0]
 
 
 async def test_replying_to_which_campaign_with_a_name_or_a_code_books_the_first_message_there(

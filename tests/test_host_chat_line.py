@@ -8,19 +8,9 @@ from commerce.members import add_host
 from commerce.models import Campaign
 from tests.api_helpers import CAMPAIGN, TAIPEI, bearer
 from tests.fake_line import GROUP_ID, text_event
-from tests.line_app import line_app, post_events, settled
+from tests.line_app import exchange, line_app, post_events, settled
 
 HOST = "U0000000000000000000000000000host"
-
-
-async def exchange(client, fake_line, text: str, **kwargs) -> tuple[str, str]:
-    """Post one group message; (the bot's reply text, its message id), once answered."""
-    before = len(fake_line.replies)
-    await post_events(client, [text_event(text, **kwargs)])
-    await settled()
-    assert len(fake_line.replies) == before + 1, f"no reply to {text!r}"
-    answer = fake_line.replies[-1]
-    return answer.messages[-1]["text"], answer.sent_ids[-1]
 
 
 async def test_a_host_opens_with_a_note_and_moves_the_deadline_by_quoting_the_announcement(
@@ -32,11 +22,11 @@ async def test_a_host_opens_with_a_note_and_moves_the_deadline_by_quoting_the_an
 
     announced, announcement_id = await exchange(
         client, fake_line, f"開團 草莓大福\nA 原味 120\n截止 {closes.month}/{closes.day} 20:00\n要預付喔",
-        user_id=HOST)
+        user_id=HOST, index=-1)
     assert announced.splitlines()[1:3] == ["A 原味 $120", "要預付喔"]
 
     confirmed, _ = await exchange(client, fake_line, f"截止 {moved.month}/{moved.day} 20:00", user_id=HOST,
-                                  quoted_message_id=announcement_id)
+                                  quoted_message_id=announcement_id, index=-1)
 
     campaign = await Campaign.get()
     assert campaign.closes_at == datetime(moved.year, moved.month, moved.day, 20, 0, tzinfo=TAIPEI) \
