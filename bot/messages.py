@@ -248,6 +248,16 @@ def render_notification(template: str, params: dict[str, Any], locale: str, *,
         return [text_message(_promoted(params, locale, campaign))]
     if template == "waitlist_unfilled":
         return [text_message(waitlist_unfilled(params, locale, campaign))]
+    if template == "stock_cut":
+        text = t(locale, "stock_cut", item=item_name(str(params["label"]), str(params["name"])),
+                 qty=int(params["qty"]), number=clean(params["order_number"], 12))
+        if campaign is not None:
+            text += "\n" + t(locale, "promoted_campaign", title=clean(campaign["title"], TITLE_LIMIT))
+        return [text_message(text)]
+    if template == "campaign_cancelled_group":
+        if campaign is None:
+            raise ValueError("campaign_cancelled_group needs the campaign")
+        return [text_message(cancelled_notice(campaign, locale))]
     if template == "campaign_announcement":
         if campaign is None:
             raise ValueError("campaign_announcement needs the campaign")
@@ -369,6 +379,22 @@ def closed_notice(campaign: dict[str, Any], locale: str) -> str:
     if window:
         lines.append(t(locale, "announce_pickup", window=window))
     lines.append(t(locale, "closed_group_orders"))
+    return "\n".join(lines)
+
+
+def changed_notice(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    """A change to a campaign (deadline, pickup, items, prices), told to a group by the reply to
+    its next message: the announcement as it now stands."""
+    return t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT)) + "\n" + announcement(
+        campaign, locale, tz)
+
+
+def cancelled_notice(campaign: dict[str, Any], locale: str) -> str:
+    """A cancelled campaign, told to a group once (by reply, or by push when the shop chose)."""
+    lines = [t(locale, "cancelled_group", title=clean(campaign["title"], TITLE_LIMIT))]
+    if campaign.get("cancel_reason"):
+        lines.append(t(locale, "cancelled_reason", reason=clean(campaign["cancel_reason"], 300)))
+    lines.append(t(locale, "cancelled_refund"))
     return "\n".join(lines)
 
 

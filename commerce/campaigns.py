@@ -15,6 +15,8 @@ from commerce import outbox, stock, waitlist
 from commerce.commands import CampaignEdit, CampaignSpec, ItemSpec  # noqa: F401  (ItemSpec: for callers)
 from commerce.db import fetch
 from commerce.errors import InvalidInput, InvalidState, NotFound
+from commerce.host_edits import mark_changed
+from commerce.orders import campaign_orders
 from commerce.members import ensure_group, upsert_member
 from commerce.models import Campaign, CampaignGroup, Item, LineGroup, Order, OrderLine
 from commerce.states import CampaignStatus, LineStatus, OrderStatus
@@ -134,17 +136,22 @@ async def edit_campaign(campaign_id: int, edit: CampaignEdit, *, now: datetime, 
         # no row lock) makes this a refusal, not a deadline on a closed campaign.
         if not await Campaign.filter(id=campaign_id, status=campaign.status).update(**changes):
             raise InvalidState("this campaign changed meanwhile; reload and try again")
+        await mark_changed(campaign_id, told_group=told_group)
     return await Campaign.get(id=campaign_id)
 
 
-async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -> Campaign:
-    """Cancel a campaign: every active line is cancelled and its stock returned."""
+async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "", reason: str = "",
+                          notify: str = "reply", told_group: str | None = None) -> Campaign:
+    """Cancel a campaign: every active line is cancelled and its stock returned, and each of its
+    groups is told once, with ``reason``: by the reply to its next message (``notify="reply"``,
+    free) or by a push now (``"push"``, billed per member); ``told_group`` was told there and then.
+    Buyers with money paid are in ``refunds_of``."""
     async with in_transaction() as conn:
         # Lock order (commerce.ordering): every order row of the campaign first, in id order,
         # so a buyer cancelling at the same moment waits instead of deadlocking with us.
         await Order.select_for_update().filter(campaign_id=campaign_id).order_by("id")  # not values_list: it drops FOR UPDATE
         changed = await Campaign.filter(id=campaign_id, status__in=(CampaignStatus.OPEN, CampaignStatus.CLOSED)).update(
-            status=CampaignStatus.CANCELLED, closed_at=now
+            status=CampaignStatus.CANCELLED, closed_at=now, cancel_reason=reason[:500]
         )
         if not changed:
             if not await Campaign.exists(id=campaign_id):
@@ -166,7 +173,23 @@ async def cancel_campaign(campaign_id: int, *, now: datetime, actor: str = "") -
             " RETURNING id",
             now, campaign_id,
         )
+        if notify == "push":
+            groups = await CampaignGroup.filter(campaign_id=campaign_id).values_list("group__line_group_id", flat=True)
+            await outbox.enqueue(*[outbox.Message(
+                recipient_kind="group", recipient=g, template="campaign_cancelled_group",
+                params={"campaign_id": campaign_id}, campaign_id=campaign_id, dedupe_key=f"cancelled:{campaign_id}:{g}")
+                for g in groups if g != told_group], now=now)
+            await CampaignGroup.filter(campaign_id=campaign_id).update(change_notice="told")
+        else:
+            await mark_changed(campaign_id, told_group=told_group, kind="cancelled")
     return await Campaign.get(id=campaign_id)
+
+
+async def refunds_of(campaign_id: int) -> list[dict[str, Any]]:
+    """The orders of a (cancelled) campaign with money paid on them: what is owed back."""
+    return [{"order_number": view["number"], "member_id": (view["member"] or {}).get("id"),
+             "display_name": (view["member"] or {}).get("display_name", ""), "paid": view["paid"]}
+            for view in await campaign_orders(campaign_id) if view["paid"] > 0]
 
 
 async def campaign_detail(campaign_id: int) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.expressions import Q
+
 from commerce.models import Campaign, CampaignGroup, Item, OrderLine
 from commerce.ordering import ACTIVE
 from commerce.states import CampaignStatus
@@ -144,6 +146,8 @@ async def batch_choice(asks: Sequence[Ask]) -> dict[int, int]:
 
 
 async def groups_owed_close_notice(group_ids: Iterable[str]) -> set[str]:
-    """Those of ``group_ids`` owed a "closed" notice by the reply to their next message."""
-    return set(await CampaignGroup.filter(close_notice="due", group__line_group_id__in=list(group_ids))
+    """Those of ``group_ids`` owed a notice (closed, changed, cancelled) by the reply to their
+    next message."""
+    owed = Q(close_notice="due") | Q(change_notice__in=("changed", "cancelled"))
+    return set(await CampaignGroup.filter(owed, group__line_group_id__in=list(group_ids))
                .values_list("group__line_group_id", flat=True))

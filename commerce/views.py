@@ -61,6 +61,24 @@ class CampaignView(View):
     announcement_cost: AnnouncementCost | None = Field(None, description="when opened with an announcement")
 
 
+class ItemChanged(CampaignView):
+    promoted: int = Field(description="units given from the waitlist to its buyers, in stamp order")
+    cut: int = Field(description="units moved back to the waitlist, newest first (those buyers are told)")
+
+
+class Refund(View):
+    order_number: str
+    member_id: int | None
+    display_name: str
+    paid: int = Field(description="paid on the order, owed back")
+
+
+class CampaignCancelled(View):
+    campaign: CampaignView
+    refunds: list[Refund] = Field(description="buyers with money paid, to refund")
+    refund_total: int
+
+
 class CampaignSummary(View):
     id: int
     code: str

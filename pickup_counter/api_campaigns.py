@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from aiohttp import web
 
-from commerce import campaigns, commands, orders, pushes, reports, views
+from commerce import campaigns, commands, host_edits, orders, pushes, reports, views
 from commerce.db import utcnow
 from commerce.states import Role
 from pickup_counter.api import actor, json_response, operation, path_int
@@ -52,6 +52,38 @@ async def edit_campaign(request: web.Request, body: commands.CampaignEdit) -> we
 async def close_campaign(request: web.Request) -> web.Response:
     campaign = await campaigns.close_campaign(path_int(request), now=utcnow(), actor=actor(request))
     return json_response(await campaigns.campaign_detail(campaign.id))
+
+
+@operation(routes, "POST", "/api/campaigns/{id}/items", role=Role.MANAGER, body=commands.ItemSpec,
+           answer=views.CampaignView, status=201, summary="Add an item to an open campaign; its groups are told by "
+                                                          "the reply to their next message")
+async def add_item(request: web.Request, body: commands.ItemSpec) -> web.Response:
+    campaign_id = path_int(request)
+    await host_edits.add_item(campaign_id, body, now=utcnow(), actor=actor(request))
+    return json_response(await campaigns.campaign_detail(campaign_id), status=201)
+
+
+@operation(routes, "PATCH", "/api/campaigns/{id}/items/{item_id}", role=Role.MANAGER, body=commands.ItemEdit,
+           answer=views.ItemChanged, summary="Change an item's name, price or stock: a raise gives units to the "
+                                             "waitlist in stamp order, a cut below sold waitlists the newest lines")
+async def edit_item(request: web.Request, body: commands.ItemEdit) -> web.Response:
+    campaign_id = path_int(request)
+    change = await host_edits.edit_item(campaign_id, path_int(request, "item_id"), body, now=utcnow(),
+                                        actor=actor(request))
+    detail = await campaigns.campaign_detail(campaign_id)
+    return json_response({**detail, "promoted": change.promoted, "cut": change.cut})
+
+
+@operation(routes, "POST", "/api/campaigns/{id}/cancel", role=Role.MANAGER, body=commands.CampaignCancel,
+           answer=views.CampaignCancelled, summary="Cancel a campaign: stock returned, each group told once (by "
+                                                   "reply, free, or by push), buyers with money paid listed")
+async def cancel_campaign(request: web.Request, body: commands.CampaignCancel) -> web.Response:
+    campaign_id = path_int(request)
+    await campaigns.cancel_campaign(campaign_id, now=utcnow(), actor=actor(request), reason=body.reason,
+                                    notify=body.notify)
+    refunds = await campaigns.refunds_of(campaign_id)
+    return json_response({"campaign": await campaigns.campaign_detail(campaign_id), "refunds": refunds,
+                          "refund_total": sum(r["paid"] for r in refunds)})
 
 
 @operation(routes, "GET", "/api/campaigns/{id}/orders", role=Role.CASHIER, answer=views.OrderList,

@@ -12,7 +12,7 @@ from pickup_counter.api import OPERATIONS, UNKEYED, Operation
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAMS = {"id": {"type": "integer", "minimum": 1}, "number": {"type": "string", "pattern": "^#?[0-9]{1,10}$"},
-                "line": {"type": "integer", "minimum": 1}}
+                "line": {"type": "integer", "minimum": 1}, "item_id": {"type": "integer", "minimum": 1}}
 _KEY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200},
         "description": "a write sent again with the same key is done once and answers as the first time"}
 

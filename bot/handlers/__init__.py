@@ -34,6 +34,7 @@ from bot.host_grammar import parse_host
 from bot.messages import MESSAGES_PER_CALL, closed_notice, t, text_message
 from commerce.campaigns import campaign_detail
 from commerce.errors import DomainError
+from commerce.host_edits import take_change_notices
 from commerce.reminders import take_close_notices
 
 __all__ = ["handle"]
@@ -73,6 +74,12 @@ async def _group_message(incoming: Incoming, ctx: BotContext) -> list[dict]:
         return messages
     notices = [closed_notice(await campaign_detail(c), ctx.locale)
                for c in await take_close_notices(incoming.group_id)]
+    for campaign_id, kind in await take_change_notices(incoming.group_id):
+        campaign = await campaign_detail(campaign_id)
+        notices.append(cancelled_notice(campaign, ctx.locale) if kind == "cancelled"
+                       else changed_notice(campaign, ctx.locale, ctx.tz))
+    # At most 5 messages in one reply: the answer keeps its place, the oldest notices go first.
+    notices = notices[:max(0, MESSAGES_PER_CALL - len(messages))]
     return [text_message(n) for n in notices] + messages
 
 

@@ -16,12 +16,13 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from commerce.words import bot, checkout, common, counter, glossary, manager, people, receipt, staff
+from commerce.words import bot, changes, checkout, common, counter, glossary, manager, people, receipt, staff
 
 LOCALES = ("zh-TW", "en")
 AREAS: dict[str, Mapping[str, tuple[str, str]]] = {
     "glossary": glossary.TEXT, "bot": bot.TEXT, "common": common.TEXT, "counter": counter.TEXT,
     "manager": manager.TEXT, "receipt": receipt.TEXT, "staff": staff.TEXT, "people": people.TEXT,
+    "changes": changes.TEXT,
     "checkout": checkout.TEXT,
 }
 CATALOGUE: dict[str, tuple[str, str]] = {}
