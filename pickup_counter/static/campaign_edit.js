@@ -40,25 +40,14 @@
 
   // --- the page's figures from a campaign view ------------------------------------------------
 
-  function setItemForm(form, item) {
-    const { name, price, stock, uncapped } = form.elements;
-    name.value = name.dataset.initial = item.name;
-    price.value = price.dataset.initial = String(item.price);
-    stock.value = stock.dataset.initial = item.stock === null ? "" : String(item.stock);
-    uncapped.checked = item.stock === null;
-    stock.disabled = uncapped.checked;
-  }
-
   function itemRow(item) {
     const found = $(`tr.item[data-item="${CSS.escape(String(item.id))}"]`);
     if (found) return found;
-    // a new item: its two rows (figures, edit form) from the page's template
-    const rows = document.getElementById("item-template").content.cloneNode(true);
-    rows.querySelectorAll("[data-item]").forEach((node) => { node.dataset.item = item.id; });
-    const row = rows.querySelector("tr.item");
+    // a new item: its row from the page's template
+    const row = document.getElementById("item-template").content.querySelector("tr.item").cloneNode(true);
+    row.dataset.item = item.id;
     row.querySelector('[data-action="edit-item"]').setAttribute("aria-label", t("mgr.item.edit_of", { label: item.label }));
-    setItemForm(rows.querySelector(".item-form"), item);
-    $("#items tbody").append(rows);
+    $("#items tbody").append(row);
     return row;
   }
 
@@ -66,6 +55,7 @@
     for (const item of items) {
       const row = itemRow(item);
       const cell = (role) => row.querySelector(`[data-role="${role}"]`);
+      Object.assign(row.dataset, { name: item.name, price: String(item.price), stock: item.stock === null ? "" : String(item.stock) });
       cell("label").textContent = item.label;
       cell("name").textContent = item.name;
       cell("price").textContent = money(item.price);
@@ -137,22 +127,30 @@
   // --- an item's name, price and stock ---------------------------------------------------------
 
   function editRowOf(row) {
-    return $(`tr.item-edit[data-item="${CSS.escape(row.dataset.item)}"]`);
+    const next = row.nextElementSibling;
+    return next && next.classList.contains("item-edit") ? next : null;
   }
 
+  // An item's edit form, opened under its row from the page's template and filled from the
+  // row's figures; one is open at a time, and closing it drops what was typed.
   function showItemEdit(row, open) {
-    const editRow = editRowOf(row);
-    const form = editRow.querySelector(".item-form");
-    editRow.hidden = !open;
-    row.querySelector('[data-action="edit-item"]').setAttribute("aria-expanded", String(open));
-    clearErrors(form);
-    if (open) form.elements.name.focus();
-    else { // what was typed and not saved goes
-      const { name, price, stock, uncapped } = form.elements;
-      for (const input of [name, price, stock]) input.value = input.dataset.initial;
-      uncapped.checked = stock.dataset.initial === "";
-      stock.disabled = uncapped.checked;
+    for (const other of box.querySelectorAll("tr.item")) {
+      const editRow = editRowOf(other);
+      if (editRow && (open || other === row)) {
+        editRow.remove();
+        other.querySelector('[data-action="edit-item"]').setAttribute("aria-expanded", "false");
+      }
     }
+    if (!open) return;
+    const editRow = document.getElementById("item-edit-template").content.querySelector("tr").cloneNode(true);
+    const { name, price, stock, uncapped } = editRow.querySelector(".item-form").elements;
+    name.value = name.dataset.initial = row.dataset.name;
+    price.value = price.dataset.initial = row.dataset.price;
+    stock.value = stock.dataset.initial = row.dataset.stock;
+    uncapped.checked = stock.disabled = row.dataset.stock === "";
+    row.after(editRow);
+    row.querySelector('[data-action="edit-item"]').setAttribute("aria-expanded", "true");
+    name.focus();
   }
 
   function itemBody(form) {
@@ -171,8 +169,7 @@
 
   async function saveItem(form) {
     clearErrors(form);
-    const editRow = form.closest("tr.item-edit");
-    const row = $(`tr.item[data-item="${CSS.escape(editRow.dataset.item)}"]`);
+    const row = form.closest("tr.item-edit").previousElementSibling;
     const body = itemBody(form);
     if (body.stock === null) { // a cap needs a number; "no cap" is the box
       showError(form, { field: "stock", message: t("mgr.err.stock") });
@@ -183,7 +180,7 @@
       toast(t("mgr.edit.nothing"));
       return;
     }
-    const path = `/api/campaigns/${campaignId}/items/${editRow.dataset.item}`;
+    const path = `/api/campaigns/${campaignId}/items/${row.dataset.item}`;
     const button = form.querySelector('button[type="submit"]');
     const result = await busy(button, () => send(memoOf(form), "PATCH", path, body));
     if (!result.ok) {
@@ -192,8 +189,7 @@
     }
     const view = result.data;
     showCampaign(view);
-    const item = view.items.find((i) => String(i.id) === editRow.dataset.item);
-    if (item) setItemForm(form, item);
+    const item = view.items.find((i) => String(i.id) === row.dataset.item);
     showItemEdit(row, false);
     const news = [t("mgr.item.saved", { label: item ? item.label : "" })];
     if (view.promoted) news.push(t("mgr.item.promoted", { n: view.promoted }));
@@ -330,12 +326,11 @@
     switch (button.dataset.action) {
       case "edit-item": {
         const row = button.closest("tr.item");
-        showItemEdit(row, editRowOf(row).hidden);
+        showItemEdit(row, !editRowOf(row));
         break;
       }
       case "edit-item-cancel": {
-        const editRow = button.closest("tr.item-edit");
-        showItemEdit($(`tr.item[data-item="${CSS.escape(editRow.dataset.item)}"]`), false);
+        showItemEdit(button.closest("tr.item-edit").previousElementSibling, false);
         break;
       }
       case "cancel-back": showCancelConfirm(false); break;
