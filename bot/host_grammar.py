@@ -13,20 +13,29 @@ Pure functions: no I/O. `parse_host` never raises on any text; a `開團` it can
 `結單` (close now), `名單` (the orders), `揀貨單` (the pick list), `公告` (announce a campaign
 opened at the counter or by the API, by a free reply) are whole messages; English
 `open`, `close`, `orders`, `picklist`, `announce` work too. Other lines of a `開團` are kept as notes.
+
+A one-line message moves a campaign (the one quoted, or the group's only open one):
+
+    截止 12/11 20:00           the new deadline (`MoveDeadline`), read as in a 開團
+    取貨 12/12-12/14 本店      the new pickup window, and place when given (`MovePickup`)
+
+The keyword must be followed by a space, a colon or a digit (`截止了嗎` is chat), and a pickup
+move must name its dates (`取貨地點在哪` is chat, not a new place); `取貨碼` and `pickup code`
+stay the buyer's pickup-code request.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.grammar import normalize
+from bot.grammar import PickupCode, normalize, parse_group
 
 __all__ = [
-    "Announce", "CloseCampaign", "HostCommand", "HostError", "ItemSpec", "ListOrders", "OpenCampaign",
-    "PickList", "parse_host",
+    "Announce", "CloseCampaign", "HostCommand", "HostError", "ItemSpec", "ListOrders", "MoveDeadline",
+    "MovePickup", "OpenCampaign", "PickList", "parse_host", "pickup_after",
 ]
 
 
@@ -47,7 +56,7 @@ class OpenCampaign:
     pickup_from: date | None = None
     pickup_until: date | None = None
     pickup_place: str | None = None
-    notes: tuple[str, ...] = ()  # lines that are no field, in order (a description)
+    notes: tuple[str, ...] = ()  # lines that are no field, in order, as typed (a description)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +80,37 @@ class Announce:
 
 
 @dataclass(frozen=True, slots=True)
+class MoveDeadline:
+    """`截止 12/11 20:00` alone: the campaign's new deadline."""
+    closes_at: datetime  # aware, UTC, after `now`
+    line: str  # as typed (normalised), for a reply that quotes it
+
+
+@dataclass(frozen=True, slots=True)
+class MovePickup:
+    """`取貨 12/12-12/14 本店` alone: the campaign's new pickup window (and place, when given).
+
+    `value` holds the dates as typed: a date without a year is the next one on or after the
+    campaign's deadline (as in a 開團), which the grammar does not know; `pickup_after` reads it."""
+    value: str  # after the keyword, normalised; starts with a date
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
 class HostError:
-    """A `開團` that cannot be read. `field` is `items`, `closes_at` or `pickup`; `code` is
-    stable for translation; `line` is the offending line as typed (normalised)."""
+    """A host command that cannot be read. `command` is `open` (a 開團), `deadline` or `pickup`
+    (a move); `field` is `items`, `closes_at` or `pickup`; `code` is stable for translation;
+    `line` is the offending line as typed (normalised)."""
 
     field: str
     message: str
     code: str = "invalid"
     line: str | None = None
+    command: str = "open"
 
 
-HostCommand = OpenCampaign | CloseCampaign | ListOrders | PickList | Announce | HostError
+HostCommand = (OpenCampaign | CloseCampaign | ListOrders | PickList | Announce | MoveDeadline | MovePickup
+               | HostError)
 
 _SIMPLE = {
     "結單": CloseCampaign, "收單": CloseCampaign, "close": CloseCampaign,
@@ -93,6 +122,9 @@ _OPEN = re.compile(r"(?:[【\[]?開團[】\]]?|open(?=[ :]|$))[ :]*(?P<title>.*)
 _TITLE = re.compile(r"(?:標題|title(?=[ :]))[ :]*(?P<value>.*)", re.I)
 _DEADLINE = re.compile(r"(?:截止(?:時間|日期?)?|deadline(?=[ :]))[ :]*(?P<value>.*)", re.I)
 _PICKUP = re.compile(r"(?:取貨(?:時間|日期|地點)?|pickup(?=[ :]))[ :]*(?P<value>.*)", re.I)
+# The same keywords alone in a message: a separator or a digit must follow ("截止了嗎" is chat).
+_MOVE_DEADLINE = re.compile(r"(?:截止(?:時間|日期?)?|deadline)(?:[ :]+|(?=[0-9]))(?P<value>.+)", re.I)
+_MOVE_PICKUP = re.compile(r"(?:取貨(?:時間|日期|地點)?|pickup)(?:[ :]+|(?=[0-9]))(?P<value>.+)", re.I)
 # A label, then a separator or straight into a non-ASCII name ("A原味 120").
 _ITEM = re.compile(r"(?P<label>[A-Za-z])(?:[ .:、)]+|(?=[^\x00-\x7f]))(?P<rest>.*)")
 _OPTION = re.compile(
@@ -130,7 +162,9 @@ def parse_host(text: str, *, now: datetime, tz: ZoneInfo) -> HostCommand | None:
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    lines = [line for line in (normalize(raw) for raw in text.splitlines()) if line]
+    typed = [(normalize(raw), raw.strip()) for raw in text.splitlines()]
+    typed = [(line, raw) for line, raw in typed if line]
+    lines = [line for line, _ in typed]
     if not lines:
         return None
     simple = _SIMPLE.get(lines[0].rstrip("!~。.").casefold())
@@ -138,19 +172,48 @@ def parse_host(text: str, *, now: datetime, tz: ZoneInfo) -> HostCommand | None:
         return simple()
     m = _OPEN.fullmatch(lines[0])
     if m is None:
-        return None
+        return _parse_move(lines[0], now, tz) if len(lines) == 1 else None
     try:
-        return _parse_open(m["title"].strip(), lines[1:], now, tz)
+        return _parse_open(m["title"].strip(), typed[1:], now, tz)
     except _Bad as bad:
         return bad.error
 
 
-def _parse_open(title: str, lines: list[str], now: datetime, tz: ZoneInfo) -> OpenCampaign:
+def _parse_move(line: str, now: datetime, tz: ZoneInfo) -> MoveDeadline | MovePickup | HostError | None:
+    if m := _MOVE_DEADLINE.fullmatch(line):
+        try:
+            return MoveDeadline(_parse_deadline(m["value"], line, now, tz), line)
+        except _Bad as bad:
+            return replace(bad.error, command="deadline")
+    m = _MOVE_PICKUP.fullmatch(line)
+    if m is None or isinstance(parse_group(line, mentions_bot=True), PickupCode):  # "取貨 qr"
+        return None
+    value = normalize(_WEEKDAY.sub("", m["value"]))
+    if _read_date(value, 0)[1] is None:
+        return HostError("pickup", "write the pickup like '取貨 12/2-12/5 本店'", "bad_pickup", line, "pickup")
+    return MovePickup(value, line)
+
+
+def pickup_after(move: MovePickup, closes_on: date) -> tuple[date, date, str | None] | HostError:
+    """(first day, last day, place or None) of a pickup move, for a campaign whose deadline
+    falls on `closes_on` (the shop's zone); a HostError when the dates are no real dates,
+    start before the deadline or end before they start. Never raises."""
+    try:
+        start, finish, place = _parse_pickup(move.value, move.line, closes_on)
+    except _Bad as bad:
+        return replace(bad.error, command="pickup")
+    if start is None or finish is None:  # a place alone: parse_host makes no such move
+        return HostError("pickup", "write the pickup like '取貨 12/2-12/5 本店'", "bad_pickup", move.line, "pickup")
+    return start, finish, place
+
+
+def _parse_open(title: str, lines: list[tuple[str, str]], now: datetime, tz: ZoneInfo) -> OpenCampaign:
+    """`lines` are (normalised, as typed) pairs; a note keeps the host's own characters."""
     items: list[ItemSpec] = []
     notes: list[str] = []
     closes_at: datetime | None = None
     pickup: tuple[str, str] | None = None  # (value, line)
-    for line in lines:
+    for line, raw in lines:
         if m := _TITLE.fullmatch(line):
             title = m["value"].strip() or title
         elif m := _DEADLINE.fullmatch(line):
@@ -164,7 +227,7 @@ def _parse_open(title: str, lines: list[str], now: datetime, tz: ZoneInfo) -> Op
                                      "duplicate_label", line))
             items.append(item)
         else:
-            notes.append(line)
+            notes.append(raw)
     if not items:
         raise _Bad(HostError("items", "no items: add lines like 'A 原味 120 限50'", "no_items"))
     if closes_at is None:

@@ -24,13 +24,14 @@ from zoneinfo import ZoneInfo
 
 from commerce.money import format_money
 from commerce.words import CATALOGUE, t
-from commerce.states import LineStatus
+from commerce.states import CampaignStatus, LineStatus
 from commerce.words import index as _index
 
 TEXT_LIMIT = 5000  # LINE's limit per text message (counted here in UTF-16 units, the stricter)
 MESSAGES_PER_CALL = 5
 NAME_LIMIT = 30  # LINE display names are at most 20 characters; leave room, cut floods
 TITLE_LIMIT = 60
+NOTE_LIMIT = 1000  # a campaign's note (commerce.commands.Note), per line
 DEFAULT_TZ = ZoneInfo("Asia/Taipei")
 
 _ZH_WEEKDAYS = "一二三四五六日"
@@ -309,7 +310,8 @@ def waitlist_unfilled(params: dict[str, Any], locale: str, campaign: dict[str, A
 
 
 def announcement(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
-    """The campaign's announcement: title, items, deadline, pickup, how to order."""
+    """The campaign's announcement: title, items, the host's note, deadline, pickup, how to
+    order. One text within LINE's size: a long note is cut to fit."""
     lines = [t(locale, "announce_head", title=clean(campaign["title"], TITLE_LIMIT),
                code=campaign["code"])]
     for item in campaign["items"]:
@@ -322,6 +324,7 @@ def announcement(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_T
         if extras:
             line += t(locale, "announce_extras", extras=t(locale, "list_separator").join(extras))
         lines.append(line)
+    after_items = len(lines)
     lines.append(t(locale, "announce_deadline", time=when(campaign["closes_at"], tz, locale)))
     window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),
                            campaign.get("pickup_place"), locale)
@@ -333,7 +336,36 @@ def announcement(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_T
     else:
         lines.append(t(locale, "announce_how_many", first=labels[0],
                        example=f"{labels[0]}+1 {labels[1]}+2"))
+    lines[after_items:after_items] = note_lines(campaign.get("note"), TEXT_LIMIT - utf16_len("\n".join(lines)))
     return "\n".join(lines)
+
+
+def note_lines(note: str | None, room: int) -> list[str]:
+    """A host's note (untrusted, several lines) as cleaned lines, blank ones dropped, that fit
+    `room` UTF-16 units together with the newline before each; the last is cut with "…"."""
+    out: list[str] = []
+    for raw in (note or "").splitlines():
+        line = clean(raw, NOTE_LIMIT)
+        if not line:
+            continue
+        if utf16_len(line) + 1 > room:
+            cut = _cut(line, room - 2)  # its newline and the "…"
+            if cut:
+                out.append(cut + "…")
+            break
+        out.append(line)
+        room -= utf16_len(line) + 1
+    return out
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest start of `text` within `units` UTF-16 units."""
+    size = 0
+    for i, ch in enumerate(text):
+        size += utf16_len(ch)
+        if size > units:
+            return text[:i].rstrip()
+    return text
 
 
 def pick_list_texts(data: dict[str, Any], locale: str, *, head: str | None = None) -> list[str]:
@@ -385,8 +417,13 @@ def closed_notice(campaign: dict[str, Any], locale: str) -> str:
 def changed_notice(campaign: dict[str, Any], locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
     """A change to a campaign (deadline, pickup, items, prices), told to a group by the reply to
     its next message: the announcement as it now stands."""
-    return t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT)) + "\n" + announcement(
-        campaign, locale, tz)
+    head = t(locale, "changed_group", title=clean(campaign["title"], TITLE_LIMIT))
+    if campaign["status"] == CampaignStatus.OPEN:
+        return head + "\n" + announcement(campaign, locale, tz)
+    # Closed: no "+1" any more; what still matters to the group is where and when to pick up.
+    window = pickup_window(campaign.get("pickup_from"), campaign.get("pickup_until"),
+                           campaign.get("pickup_place"), locale)
+    return head + ("\n" + t(locale, "announce_pickup", window=window) if window else "")
 
 
 def cancelled_notice(campaign: dict[str, Any], locale: str) -> str:

@@ -1,11 +1,11 @@
-"""A host's commands in a group: 開團, 結單, 名單, 揀貨單."""
+"""A host's commands in a group: 開團, 結單, 名單, 揀貨單, and a lone 截止 / 取貨 that moves a campaign."""
 from datetime import date, datetime, timedelta, timezone
 
-from commerce.campaigns import ItemSpec, close_campaign
+from commerce.campaigns import ItemSpec, cancel_campaign, close_campaign
 from commerce.members import add_host, upsert_member
 from commerce.models import Campaign, CampaignGroup, Item, Notification
 from commerce.ordering import Wanted, reserve
-from tests.bot_helpers import context, say, texts_of
+from tests.bot_helpers import TAIPEI, context, say, texts_of
 from tests.factories import a_campaign
 
 OPEN = "開團 草莓大福\nA 原味 120 限50\nB 抹茶 130 每人限2\n截止 11/30 20:00\n取貨 12/2-12/5 本店"
@@ -188,3 +188,221 @@ async def test_a_host_announcing_a_campaign_past_its_deadline_is_told_it_is_clos
 
     assert texts_of(replies) == ["「草莓大福」先前已結單。"]
     assert (await Campaign.get(id=campaign.id)).status == "open"
+
+
+
+# --- the note of a 開團, and moving a campaign's deadline or pickup ------------------------------
+
+WEEKDAYS = "一二三四五六日"
+
+
+def local_day(now: datetime, days: int) -> date:
+    """The shop's calendar day `days` after `now`."""
+    return (now + timedelta(days=days)).astimezone(TAIPEI).date()
+
+
+def md(day: date) -> str:
+    return f"{day.month}/{day.day}"
+
+
+def shown(day: date) -> str:
+    return f"{day.month}/{day.day}（{WEEKDAYS[day.weekday()]}）"
+
+
+def at_20(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 20, 0, tzinfo=TAIPEI).astimezone(timezone.utc)
+
+
+async def test_the_lines_of_an_open_that_are_no_field_are_kept_and_shown_under_the_items(db, now):
+    await add_host("Uhost", "團媽")
+    closes = local_day(now, 6)
+
+    replies = await say(context(now), f"開團 草莓大福\n要預付喔\u202e\nA 原味 120\n截止 {md(closes)} 20:00\n數量有限，售完為止",
+                        user="Uhost")
+
+    campaign = await Campaign.get()
+    assert campaign.note == "要預付喔\u202e\n數量有限，售完為止"  # stored as typed; cleaned when shown
+    assert texts_of(replies) == [
+        f"🛒 開團：草莓大福（團號 {campaign.code}）\nA 原味 $120\n要預付喔\n數量有限，售完為止\n"
+        f"截止：{shown(closes)}20:00\n下單請回覆「+1」（要幾份就 +幾），取消請回覆「-1」或「取消」。"]
+
+
+async def test_a_host_moves_the_groups_only_campaigns_deadline(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")
+    new = local_day(now, 10)
+
+    replies = await say(context(now), f"截止 {md(new)} 20:00", user="Uhost")
+
+    assert (await Campaign.get(id=campaign.id)).closes_at == at_20(new)
+    assert texts_of(replies) == [f"⏰ 已更改截止時間：草莓大福（團號 {campaign.code}）改為 {shown(new)}20:00 截止。"]
+
+
+async def test_a_host_moves_the_deadline_in_english(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="Mochi")
+    new = local_day(now, 10)
+
+    replies = await say(context(now, locale="en"), f"deadline {md(new)} 20:00", user="Uhost")
+
+    assert (await Campaign.get(id=campaign.id)).closes_at == at_20(new)
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[new.weekday()]
+    assert texts_of(replies) == [f"⏰ New deadline: Mochi (code {campaign.code}) now closes {weekday} {md(new)} 20:00."]
+
+
+async def test_a_host_moves_the_pickup_window_and_place(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")  # closes in 3 days
+    first, last = local_day(now, 5), local_day(now, 7)
+
+    replies = await say(context(now), f"取貨 {md(first)}-{md(last)} 二樓櫃檯", user="Uhost")
+
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.pickup_from, stored.pickup_until, stored.pickup_place) == (first, last, "二樓櫃檯")
+    assert stored.closes_at == campaign.closes_at
+    assert texts_of(replies) == [
+        f"📦 已更改取貨：草莓大福（團號 {campaign.code}）改為 {shown(first)}–{shown(last)} 二樓櫃檯。"]
+
+
+async def test_a_pickup_move_without_a_place_keeps_the_place(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)
+    await say(context(now), f"取貨 {md(local_day(now, 5))} 本店", user="Uhost")
+    day = local_day(now, 6)
+
+    await say(context(now), f"pickup {md(day)}", user="Uhost")
+
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.pickup_from, stored.pickup_until, stored.pickup_place) == (day, day, "本店")
+
+
+async def test_a_closed_campaigns_pickup_can_still_move(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")
+    await close_campaign(campaign.id, now=now)
+    day = local_day(now, 8)
+
+    replies = await say(context(now), f"取貨 {md(day)} 本店", user="Uhost")
+
+    assert (await Campaign.get(id=campaign.id)).pickup_from == day
+    assert texts_of(replies)[-1] == f"📦 已更改取貨：草莓大福（團號 {campaign.code}）改為 {shown(day)} 本店。"
+
+
+async def test_a_pickup_before_the_deadline_names_the_problem_and_changes_nothing(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)  # closes in 3 days
+    early = local_day(now, 2)
+    line = f"取貨 {early.year}/{md(early)} 本店"
+
+    replies = await say(context(now), line, user="Uhost")
+
+    assert texts_of(replies) == [f"沒有更改：取貨日期在截止之前（這一行：{line}）\n範例：取貨 12/12-12/14 本店"]
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.pickup_from, stored.pickup_until, stored.pickup_place) == (None, None, "")
+
+
+async def test_the_quoted_campaign_moves_when_two_are_open(db, now):
+    await add_host("Uhost", "團媽")
+    first = await a_campaign(now, title="草莓大福")
+    second = await a_campaign(now, title="布丁")
+    await CampaignGroup.filter(campaign_id=second.id).update(announce_message_id="ann2")
+    new = local_day(now, 10)
+
+    replies = await say(context(now), f"截止 {md(new)} 20:00", user="Uhost", quoted="ann2")
+
+    assert [(c.id, c.closes_at) for c in await Campaign.all().order_by("id")] == \
+        [(first.id, first.closes_at), (second.id, at_20(new))]
+    assert texts_of(replies) == [f"⏰ 已更改截止時間：布丁（團號 {second.code}）改為 {shown(new)}20:00 截止。"]
+
+
+async def test_a_move_with_two_open_and_no_quote_asks_which_and_changes_nothing(db, now):
+    await add_host("Uhost", "團媽")
+    first = await a_campaign(now, title="草莓大福")
+    second = await a_campaign(now, title="布丁")
+    line = f"取貨 {md(local_day(now, 5))} 本店"
+
+    replies = await say(context(now), line, user="Uhost")
+
+    assert texts_of(replies) == [f"有幾團同時進行：\n・{first.code} 草莓大福\n・{second.code} 布丁\n"
+                                 f"請長按要處理那團的公告，選「回覆」再輸入「{line}」。"]
+    assert [(c.pickup_from, c.pickup_place) for c in await Campaign.all()] == [(None, ""), (None, "")]
+
+
+async def test_a_deadline_in_the_past_names_the_problem_and_changes_nothing(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)
+    gone = local_day(now, -2)
+    line = f"截止 {md(gone)} 20:00"
+
+    replies = await say(context(now), line, user="Uhost")
+
+    assert texts_of(replies) == [f"沒有更改：截止時間已經過了（這一行：{line}）\n範例：截止 12/11 20:00"]
+    assert (await Campaign.get(id=campaign.id)).closes_at == campaign.closes_at
+
+
+async def test_a_deadline_that_cannot_be_read_shows_how_to_write_it(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)
+
+    replies = await say(context(now), "截止 明天", user="Uhost")
+
+    assert texts_of(replies) == ["沒有更改：截止時間看不懂，請寫成「截止 11/30 20:00」（這一行：截止 明天）\n"
+                                 "範例：截止 12/11 20:00"]
+    assert (await Campaign.get(id=campaign.id)).closes_at == campaign.closes_at
+
+
+async def test_a_closed_campaigns_deadline_does_not_move(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")
+    await close_campaign(campaign.id, now=now)
+    closed = await Campaign.get(id=campaign.id)
+
+    replies = await say(context(now), f"截止 {md(local_day(now, 10))} 20:00", user="Uhost")
+
+    assert texts_of(replies)[-1] == "「草莓大福」已結單，截止時間不能再改。"
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.status, stored.closes_at) == ("closed", closed.closes_at)
+
+
+async def test_a_deadline_that_passed_before_the_close_job_ran_does_not_reopen_the_campaign(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")  # closes in 3 days; the close job has not run
+    later = campaign.closes_at + timedelta(minutes=5)
+
+    replies = await say(context(later), f"截止 {md(local_day(later, 3))} 20:00", user="Uhost")
+
+    assert texts_of(replies)[-1] == "「草莓大福」已結單，截止時間不能再改。"
+    assert (await Campaign.get(id=campaign.id)).closes_at == campaign.closes_at
+
+
+async def test_a_cancelled_campaign_does_not_change(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now, title="草莓大福")
+    await cancel_campaign(campaign.id, now=now)
+
+    replies = await say(context(now), f"取貨 {md(local_day(now, 5))} 本店", user="Uhost")
+
+    assert texts_of(replies)[-1] == "「草莓大福」已取消，不能再更改。"
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.pickup_from, stored.pickup_place) == (None, "")
+
+
+async def test_a_non_host_moving_a_deadline_or_pickup_gets_no_answer_and_changes_nothing(db, now):
+    await upsert_member("Ubuyer1", "小明")
+    campaign = await a_campaign(now)
+
+    for text in (f"截止 {md(local_day(now, 10))} 20:00", f"取貨 {md(local_day(now, 5))} 本店", "截止 明天"):
+        assert await say(context(now), text) == [], text
+
+    stored = await Campaign.get(id=campaign.id)
+    assert (stored.closes_at, stored.pickup_from, stored.pickup_place) == (campaign.closes_at, None, "")
+
+
+async def test_a_host_asking_for_the_pickup_code_is_not_moving_the_pickup(db, now):
+    await add_host("Uhost", "團媽")
+    campaign = await a_campaign(now)
+
+    for text in ("取貨 qr", "取貨地點在哪", "截止了嗎"):
+        assert "沒有更改" not in "".join(texts_of(await say(context(now), text, user="Uhost"))), text
+
+    assert (await Campaign.get(id=campaign.id)).pickup_place == ""

@@ -115,3 +115,25 @@ def test_replies_longer_than_five_messages_are_cut_and_say_how_many_were_left_ou
     shown = sum(m["text"].count("#") for m in messages)
     assert messages[-1]["text"].endswith(f"…還有 {400 - shown} 筆沒列出。")
     assert 240 < shown < 400
+
+
+def test_an_announcement_shows_the_hosts_note_under_the_items_cleaned_line_by_line():
+    campaign = {**CAMPAIGN, "note": "要預付喔\u202e\r\n\n  <b>數量有限</b>\x07  \u2028週五前匯款"}
+
+    text = render_notification("campaign_announcement", {"campaign_id": 7}, "zh-TW", campaign=campaign,
+                                tz=ZoneInfo("Asia/Taipei"))[0]["text"]
+
+    assert text.splitlines()[1:5] == ["A 原味 $120（限量 50）", "要預付喔", "<b>數量有限</b>", "週五前匯款"]
+    assert text.splitlines()[5] == "截止：11/30（一）20:00"
+
+
+def test_a_long_note_is_cut_so_the_announcement_stays_within_lines_text_limit():
+    items = [{**CAMPAIGN["items"][0], "label": f"{chr(65 + i % 26)}{i}", "name": "名" * 60} for i in range(45)]
+    campaign = {**CAMPAIGN, "items": items, "note": "\n".join(["😀" * 300] * 3 + ["最後一行"])}
+
+    text = render_notification("campaign_announcement", {"campaign_id": 7}, "zh-TW", campaign=campaign,
+                               tz=ZoneInfo("Asia/Taipei"))[0]["text"]
+
+    assert len(text.encode("utf-16-le")) // 2 <= 5000
+    assert "最後一行" not in text and "😀…\n截止：" in text  # the note is cut, the deadline and how-to stay
+    assert text.endswith("取消請回覆「A0-1」或「取消」。")

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bot.host_grammar import (
-    CloseCampaign, HostError, ItemSpec, ListOrders, OpenCampaign, PickList, parse_host,
+    CloseCampaign, HostError, ItemSpec, ListOrders, MoveDeadline, MovePickup, OpenCampaign, PickList,
+    parse_host, pickup_after,
 )
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -136,6 +137,11 @@ def test_a_title_line_overrides_the_first_line_and_other_lines_are_notes():
     assert (result.title, result.notes) == ("草莓大福", ("今年最後一團!", "數量有限"))
 
 
+def test_notes_keep_the_hosts_own_characters():
+    result = host("開團\n數量有限，售完為止！\nA 原味 120\n截止 11/30\n  ①請先匯款  ")
+    assert result.notes == ("數量有限，售完為止！", "①請先匯款")
+
+
 def test_without_a_title_the_item_names_make_one():
     assert host("開團\nA 原味 120\nB 抹茶 130\n截止 11/30").title == "原味、抹茶"
 
@@ -241,6 +247,97 @@ def test_a_naive_now_is_taken_as_utc():
     assert result.closes_at == utc(2026, 11, 30, 12, 0)
 
 
+@pytest.mark.parametrize("text, closes_at", [
+    ("截止 12/11 20:00", utc(2026, 12, 11, 12, 0)),
+    ("截止：12/11(五) 晚上8點", utc(2026, 12, 11, 12, 0)),
+    ("截止時間 12/11", utc(2026, 12, 11, 15, 59)),
+    ("截止12/11 20:00", utc(2026, 12, 11, 12, 0)),
+    ("deadline 12/11 20:00", utc(2026, 12, 11, 12, 0)),
+    ("Deadline: 2027/1/5 8:00 pm", utc(2027, 1, 5, 12, 0)),
+    ("截止 1/5 20:00", utc(2027, 1, 5, 12, 0)),
+])
+def test_a_deadline_line_alone_moves_the_deadline(text, closes_at):
+    assert host(text) == MoveDeadline(closes_at, text.replace("：", ":").replace("（", "(").replace("）", ")"))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("取貨 12/12-12/14 本店", "12/12-12/14 本店"),
+    ("取貨：12/12(六)~12/14(一) 本店 一樓", "12/12~12/14 本店 一樓"),
+    ("取貨時間 12/12", "12/12"),
+    ("取貨12/12-14", "12/12-14"),
+    ("pickup 12/12-12/14 Shop", "12/12-12/14 Shop"),
+])
+def test_a_pickup_line_alone_moves_the_pickup_window(text, value):
+    result = host(text)
+    assert result == MovePickup(value, text.replace("：", ":"))
+
+
+@pytest.mark.parametrize("text, closes_on, expected", [
+    ("取貨 12/12-12/14 本店", date(2026, 12, 11), (date(2026, 12, 12), date(2026, 12, 14), "本店")),
+    ("取貨 12/12", date(2026, 12, 11), (date(2026, 12, 12), date(2026, 12, 12), None)),
+    ("取貨 12/12-14 本店", date(2026, 12, 1), (date(2026, 12, 12), date(2026, 12, 14), "本店")),
+    # the year follows the campaign's deadline, as in a 開團
+    ("取貨 1/2-1/4 本店", date(2026, 12, 28), (date(2027, 1, 2), date(2027, 1, 4), "本店")),
+    ("取貨 12/30-1/3 本店", date(2026, 12, 28), (date(2026, 12, 30), date(2027, 1, 3), "本店")),
+    ("取貨 1/2-1/4 本店", date(2027, 1, 1), (date(2027, 1, 2), date(2027, 1, 4), "本店")),
+])
+def test_a_pickup_move_reads_its_dates_against_the_campaigns_deadline(text, closes_on, expected):
+    assert pickup_after(host(text), closes_on) == expected
+
+
+@pytest.mark.parametrize("text, closes_on, error", [
+    ("取貨 2026/12/10 本店", date(2026, 12, 11),
+     HostError("pickup", "pickup starts before the deadline", "pickup_before_deadline", "取貨 2026/12/10 本店",
+               "pickup")),
+    ("取貨 2026/12/14-2026/12/12", date(2026, 12, 11),
+     HostError("pickup", "pickup ends before it starts", "pickup_reversed", "取貨 2026/12/14-2026/12/12",
+               "pickup")),
+    ("取貨 12/32 本店", date(2026, 12, 11),
+     HostError("pickup", "the pickup dates are not real dates", "bad_pickup", "取貨 12/32 本店", "pickup")),
+])
+def test_a_pickup_move_that_cannot_fit_the_campaign_names_the_problem(text, closes_on, error):
+    assert pickup_after(host(text), closes_on) == error
+
+
+def test_a_pickup_move_without_dates_is_a_problem_even_when_built_by_hand():
+    assert pickup_after(MovePickup("本店", "取貨 本店"), date(2026, 12, 11)).code == "bad_pickup"
+
+
+@pytest.mark.parametrize("text, error", [
+    ("截止 明天", HostError("closes_at", "write the deadline like '截止 11/30 20:00'", "bad_deadline",
+                          "截止 明天", "deadline")),
+    ("截止 11/20 20:00", HostError("closes_at", "the deadline is in the past", "deadline_past",
+                                 "截止 11/20 20:00", "deadline")),
+    ("deadline 13/1", HostError("closes_at", "13/1 is not a date", "bad_deadline", "deadline 13/1", "deadline")),
+    ("取貨 明天 本店", HostError("pickup", "write the pickup like '取貨 12/2-12/5 本店'", "bad_pickup",
+                            "取貨 明天 本店", "pickup")),
+    ("取貨 本店", HostError("pickup", "write the pickup like '取貨 12/2-12/5 本店'", "bad_pickup",
+                        "取貨 本店", "pickup")),
+])
+def test_a_malformed_move_names_the_problem_and_the_move(text, error):
+    assert host(text) == error
+
+
+@pytest.mark.parametrize("text", [
+    "截止了嗎", "截止時間是幾點?", "截止", "取貨", "取貨地點在哪", "取貨要帶什麼", "deadlines", "pickups 12/12",
+    # the buyer's own request for a pickup code, whoever types it
+    "取貨碼", "取貨 QR", "pickup code", "Pickup QR",
+    # a deadline with more lines is no move (only a 開團 has several lines)
+    "截止 12/11 20:00\n大家快下單", "大家快下單\n截止 12/11 20:00",
+])
+def test_chat_that_only_mentions_a_deadline_or_pickup_is_no_host_command(text):
+    assert host(text) is None
+
+
+def test_a_deadline_line_inside_an_open_stays_part_of_the_open():
+    result = host("開團 草莓大福\nA 原味 120\n截止 12/11 20:00")
+    assert isinstance(result, OpenCampaign) and result.closes_at == utc(2026, 12, 11, 12, 0)
+
+
+def test_a_malformed_open_is_reported_as_an_open():
+    assert host("開團\nA 原味 120\n截止 明天").command == "open"
+
+
 @given(st.text(), st.datetimes(timezones=st.just(timezone.utc)))
 def test_parse_host_never_raises(text, now):
     parse_host(text, now=now, tz=TAIPEI)
@@ -251,3 +348,12 @@ def test_parse_host_never_raises(text, now):
 def test_parse_host_never_raises_on_command_soup(text, now):
     parse_host("開團\n" + text, now=now, tz=ZoneInfo("America/Los_Angeles"))
     parse_host("開團\n" + text, now=now, tz=TAIPEI)
+
+
+@given(st.sampled_from(["截止 ", "取貨 ", "deadline ", "pickup "]),
+       st.text(alphabet="ABab0123456789/:-~() 元$,.一六點晚上本店年月日號", max_size=40),
+       st.datetimes(timezones=st.just(timezone.utc)), st.dates())
+def test_a_move_never_raises_and_a_pickup_move_reads_against_any_deadline(keyword, text, now, closes_on):
+    result = parse_host(keyword + text, now=now, tz=TAIPEI)
+    if isinstance(result, MovePickup):
+        pickup_after(result, closes_on)

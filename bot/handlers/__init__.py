@@ -31,7 +31,7 @@ from bot.grammar import (
 from bot.handlers import host, join, member, ordering, payments
 from bot.handlers.lookup import is_host, reply
 from bot.host_grammar import parse_host
-from bot.messages import MESSAGES_PER_CALL, closed_notice, t, text_message
+from bot.messages import MESSAGES_PER_CALL, cancelled_notice, changed_notice, closed_notice, t, text_message
 from commerce.campaigns import campaign_detail
 from commerce.errors import DomainError
 from commerce.host_edits import take_change_notices

@@ -137,6 +137,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "picklist_sent": ("📦 揀貨單已私訊給您（請先加我好友才收得到）。",
                       "📦 The pick list is on its way to your 1:1 chat (add me as a friend first)."),
     "host_in_group": ("團主指令請在團購群組裡輸入。", "Use host commands in the group-buy group."),
+    # a host moving a campaign's deadline or pickup (截止 12/11 20:00, 取貨 12/12-12/14 本店)
+    "host_moved_deadline": ("⏰ 已更改截止時間：{title}（團號 {code}）改為 {time} 截止。",
+                            "⏰ New deadline: {title} (code {code}) now closes {time}."),
+    "host_moved_pickup": ("📦 已更改取貨：{title}（團號 {code}）改為 {window}。",
+                          "📦 New pickup: {title} (code {code}) is now {window}."),
+    "host_move_error": ("沒有更改：{problem}", "Nothing was changed: {problem}"),
+    "host_move_example.deadline": ("範例：截止 12/11 20:00", "Example: deadline 12/11 20:00"),
+    "host_move_example.pickup": ("範例：取貨 12/12-12/14 本店", "Example: pickup 12/12-12/14 Shop"),
+    "host_move_closed": ("「{title}」已結單，截止時間不能再改。", "“{title}” is closed: its deadline can no longer move."),
+    "host_move_cancelled": ("「{title}」已取消，不能再更改。", "“{title}” was cancelled: it can no longer change."),
     # --- notifications (pushes) -----------------------------------------------------------------
     "promoted": ("🎉 候補成功！{item} ×{qty} 已為您保留（訂單 #{number}）。",
                  "🎉 Good news: {item} ×{qty} is now reserved for you (order #{number})."),
