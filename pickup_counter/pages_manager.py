@@ -3,7 +3,7 @@ undelivered replies.
 
 Reading pages render on the server from the commerce services the API uses (Jinja2
 autoescape: buyer names are untrusted text). Every write goes from the page's script
-(static/manager.js) through /api with PO.api — session, CSRF token, Idempotency-Key — so
+(static/manager.js; a campaign's own page also static/campaign_edit.js) through /api with PO.api — session, CSRF token, Idempotency-Key — so
 pages and scripts share one write path and one set of rules.
 """
 from __future__ import annotations
@@ -70,7 +70,13 @@ async def campaign_page(request: web.Request) -> dict[str, Any]:
     except NotFound:
         raise web.HTTPNotFound() from None
     return {"campaign": detail, "orders": views, "show": show, "filters": ORDER_FILTERS,
-            "zone_name": _zone_key(request)}
+            "zone_name": _zone_key(request), "next_label": _next_label(detail["items"])}
+
+
+def _next_label(items: list[dict[str, Any]]) -> str:
+    """The add-item form's suggested label: the first letter no item uses."""
+    used = {i["label"] for i in items}
+    return next((c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used), "")
 
 
 @routes.get(r"/manager/campaigns/{id:\d{1,9}}/picklist")

@@ -510,6 +510,9 @@
     });
   }
 
+  // A campaign's own page (campaign_edit.js) writes, words its errors and reads times the same way.
+  PO.manager = { send, busy, said, shopISO, shopTime, pickupText, setStatus };
+
   const pages = { campaigns: campaignsPage, transfers: transfersPage, picklist: picklistPage, pushes: pushesPage };
   (pages[root.dataset.page] || (() => {}))();
 })();
