@@ -204,7 +204,16 @@ def pickup_after(move: MovePickup, closes_on: date) -> tuple[date, date, str | N
         return replace(bad.error, command="pickup")
     if start is None or finish is None:  # a place alone: parse_host makes no such move
         return HostError("pickup", "write the pickup like '取貨 12/2-12/5 本店'", "bad_pickup", move.line, "pickup")
+    if start - closes_on > _YEARLESS_SLACK and not _YEAR.search(move.value):
+        # "12/10" for a campaign closing 12/11 reads as next December: far more likely a slip
+        # than a pickup a year away, so it is refused like a date before the deadline.
+        return HostError("pickup", "pickup starts before the deadline", "pickup_before_deadline", move.line,
+                         "pickup")
     return start, finish, place
+
+
+_YEARLESS_SLACK = timedelta(days=180)
+_YEAR = re.compile(r"\d{4}")
 
 
 def _parse_open(title: str, lines: list[tuple[str, str]], now: datetime, tz: ZoneInfo) -> OpenCampaign:

@@ -280,6 +280,7 @@ def test_a_pickup_line_alone_moves_the_pickup_window(text, value):
     ("取貨 1/2-1/4 本店", date(2026, 12, 28), (date(2027, 1, 2), date(2027, 1, 4), "本店")),
     ("取貨 12/30-1/3 本店", date(2026, 12, 28), (date(2026, 12, 30), date(2027, 1, 3), "本店")),
     ("取貨 1/2-1/4 本店", date(2027, 1, 1), (date(2027, 1, 2), date(2027, 1, 4), "本店")),
+    ("取貨 2027/12/10 本店", date(2026, 12, 11), (date(2027, 12, 10), date(2027, 12, 10), "本店")),  # a year given
 ])
 def test_a_pickup_move_reads_its_dates_against_the_campaigns_deadline(text, closes_on, expected):
     assert pickup_after(host(text), closes_on) == expected
@@ -294,6 +295,10 @@ def test_a_pickup_move_reads_its_dates_against_the_campaigns_deadline(text, clos
                "pickup")),
     ("取貨 12/32 本店", date(2026, 12, 11),
      HostError("pickup", "the pickup dates are not real dates", "bad_pickup", "取貨 12/32 本店", "pickup")),
+    # without a year, a day just before the deadline would be next year's: a slip, refused
+    ("取貨 12/10-12/12 本店", date(2026, 12, 11),
+     HostError("pickup", "pickup starts before the deadline", "pickup_before_deadline", "取貨 12/10-12/12 本店",
+               "pickup")),
 ])
 def test_a_pickup_move_that_cannot_fit_the_campaign_names_the_problem(text, closes_on, error):
     assert pickup_after(host(text), closes_on) == error
