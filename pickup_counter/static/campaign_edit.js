@@ -7,7 +7,7 @@
   const box = document.getElementById("campaign");
   if (!box || !PO.manager) return;
   const { E, t, api, el, money, toast, showError, clearErrors } = PO;
-  const { send, busy, said, shopISO, shopTime, pickupText, setStatus } = PO.manager;
+  const { send, busy, said, shopTime, pickupText, setStatus, editedFields } = PO.manager;
   const campaignId = box.dataset.campaign;
   const memos = new WeakMap();
   const memoOf = (node) => {
@@ -89,21 +89,8 @@
 
   async function saveCampaign(form) {
     clearErrors(form);
-    const body = {};
-    for (const input of form.querySelectorAll("input[name], textarea[name]")) {
-      if (input.value === input.dataset.initial) continue;
-      if (input.name === "closes_at") {
-        const iso = shopISO(input.value);
-        if (!iso) {
-          showError(form, { field: "closes_at", message: t("mgr.edit.need_deadline") });
-          return;
-        }
-        body.closes_at = iso;
-      } else if (input.type === "date" && !input.value) {
-        showError(form, { field: input.name, message: t("mgr.edit.need_date") });
-        return;
-      } else body[input.name] = input.value;
-    }
+    const body = editedFields(form, "input[name], textarea[name]");
+    if (!body) return;
     if (!Object.keys(body).length) {
       toast(t("mgr.edit.nothing"));
       return;
