@@ -21,7 +21,8 @@ from commerce.members import ensure_group, upsert_member
 from commerce.models import Campaign, CampaignGroup, Item, LineGroup, Order, OrderLine
 from commerce.states import CampaignStatus, LineStatus, OrderStatus
 
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Letters only: a code with digits can read as an order in chat ("A2E9 A-1" as A+2…, "2395" as a number)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 STATUSES = tuple(CampaignStatus)
 
 
