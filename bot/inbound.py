@@ -252,8 +252,8 @@ class InboundWorker:
         applied, next_due = await self.drain()
         if applied:
             self._renewed_ms = now_ms()  # the batch renewed it
-            if applied >= self.batch:
-                return 0
+            if applied >= self.batch or (next_due is not None and next_due <= now_ms()):
+                return 0  # what fell due while this batch was applied is the next batch
         # Sleep until the next event's window ends (at least one group-commit tick, so a burst
         # is applied in batches rather than one by one).
         return None if next_due is None else max(GATHER_S, (next_due - now_ms()) / 1000)

@@ -20,7 +20,8 @@ from commerce.models import Member
 log = logging.getLogger(__name__)
 NAME_SWEEP_S = 300  # how often nameless buyers' profiles are asked for again
 QUOTA_SWEEP_S = 300  # how often LINE's quota and consumption are read for the staff pages
-SWEEP_STOP_S = 15  # how long stop waits for a sweep under way
+SWEEP_STOP_S = 15
+NAMES_KEPT = 5000  # names looked up ahead and not yet taken by a batch, before finished ones are dropped  # how long stop waits for a sweep under way
 _MEMBERS_CHANGE = ("join", "memberJoined", "memberLeft")
 
 
@@ -48,10 +49,51 @@ class BotRuntime:
         self._sweeps = [Worker(self._sweep_names, name="names", poll_s=NAME_SWEEP_S, first_s=NAME_SWEEP_S),
                         Worker(self._sweep_quota, name="quota", poll_s=QUOTA_SWEEP_S)]
         self.in_flight = InFlight()  # events the webhook has parsed and not yet stored
+        # Display names of first-time buyers, asked of LINE while their events sit out the
+        # reorder window (``stored``), so the applier does not wait on LINE: user id -> task.
+        self._names: dict[str, asyncio.Task] = {}
+        self._to_name: dict[str, str | None] = {}  # user id -> group, waiting for the next look
+        self._naming: asyncio.Task | None = None
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
                                      reply_worker=worker_id, in_flight=self.in_flight,
                                      on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake,
                                      apply_run=self.apply_run)
+
+    def stored(self, events: Sequence[dict[str, Any]]) -> None:
+        """Events were stored: wake the applier, and start asking LINE for the names of their
+        buyers not known yet (the applier finds them ready after the reorder window)."""
+        self.inbound.wake()
+        for event in events:
+            source = event.get("source") or {}
+            user_id = source.get("userId")
+            if user_id and user_id not in self._names:
+                self._to_name.setdefault(user_id, source.get("groupId") or source.get("roomId"))
+        if self._to_name and (self._naming is None or self._naming.done()):
+            self._naming = asyncio.create_task(self._look_up_names(), name="names ahead")
+
+    async def _look_up_names(self) -> None:
+        """Rounds of: which of the waiting buyers have no name yet (one query), then ask LINE
+        for those, each in its own task that ``prepare`` awaits."""
+        while self._to_name:
+            wanted, self._to_name = self._to_name, {}
+            if len(self._names) > NAMES_KEPT:  # forget finished looks no batch came for
+                self._names = {u: t for u, t in self._names.items() if not t.done()}
+            try:
+                known = set(await Member.filter(line_user_id__in=list(wanted)).exclude(display_name="")
+                            .values_list("line_user_id", flat=True))
+            except Exception:  # the applier asks for them itself
+                log.warning("could not look up buyers' names ahead", exc_info=True)
+                continue
+            for user_id, group_id in wanted.items():
+                if user_id not in known and user_id not in self._names:
+                    self._names[user_id] = asyncio.create_task(self._name_of(user_id, group_id))
+
+    async def _name_of(self, user_id: str, group_id: str | None) -> str | None:
+        try:
+            return await self.profiles.display_name(user_id, group_id)
+        except Exception:  # a name is a nicety: never lose the order over it
+            log.warning("could not fetch the display name of %s", user_id, exc_info=True)
+            return None
 
     async def prepare(self, events: Sequence[dict[str, Any]]) -> "KnownNames":
         """Before a batch's transaction: fetch the display names LINE has and we do not (buyers
@@ -70,15 +112,10 @@ class BotRuntime:
             return names
         known = set(await Member.filter(line_user_id__in=list(wanted)).exclude(display_name="")
                     .values_list("line_user_id", flat=True))
-        missing = [(user_id, group_id) for user_id, group_id in wanted.items() if user_id not in known]
-
-        async def fetch_name(user_id: str, group_id: str | None) -> None:
-            try:
-                names.names[user_id] = await self.profiles.display_name(user_id, group_id)
-            except Exception:  # a name is a nicety: never lose the order over it
-                log.warning("could not fetch the display name of %s", user_id, exc_info=True)
-
-        await asyncio.gather(*[fetch_name(u, g) for u, g in missing])
+        missing = [user_id for user_id in wanted if user_id not in known]
+        looks = [self._names.pop(u, None) or asyncio.ensure_future(self._name_of(u, wanted[u])) for u in missing]
+        for user_id, name in zip(missing, await asyncio.gather(*looks)):
+            names.names[user_id] = name
         return names
 
     async def _group_names(self, events: Sequence[dict[str, Any]]) -> None:
@@ -148,6 +185,9 @@ class BotRuntime:
         # not end within its LINE timeout is cancelled after all.
         await asyncio.gather(*[sweep.stop(grace_s=SWEEP_STOP_S) for sweep in self._sweeps])
         await self.inbound.stop()
+        for task in [self._naming, *self._names.values()]:
+            if task is not None:
+                task.cancel()
         await self.delivery.stop()
 
     async def _sweep_names(self) -> None:

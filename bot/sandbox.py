@@ -144,7 +144,7 @@ def sandbox_routes(transcript: Transcript, *, on_stored, window_ms: int) -> web.
         transcript.reply_chats[token] = key
         transcript.add(key, user_id, {"type": "text", "text": text}, via="user", message_id=message_id)
         await store([event], now=utcnow(), window_ms=window_ms)
-        on_stored()
+        on_stored([event])
         return web.json_response({"id": message_id, "chat": key}, status=201)
 
     @routes.get("/sandbox/api/messages")

@@ -202,7 +202,7 @@ def webhook_handler(channel_secret: str, *, on_stored, window_ms: int, in_flight
                 if token is not None:
                     in_flight.done(token)
             if good:
-                on_stored()
+                on_stored(good)
         return web.json_response({})
 
     return handle

@@ -94,7 +94,7 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         sender = SandboxSender(transcript)
         runtime = BotRuntime(sender, sender, locale=settings.locale, tz=settings.tz,
                              public_url=settings.public_url, worker_id=worker_id, push_budget=settings.push_budget)
-        app.router.add_routes(sandbox_routes(transcript, on_stored=runtime.inbound.wake,
+        app.router.add_routes(sandbox_routes(transcript, on_stored=runtime.stored,
                                              window_ms=settings.reorder_window_ms))
         from bot.sandbox_page import add_page_routes
 
@@ -108,7 +108,7 @@ def _bot_parts(app: web.Application, settings: Settings) -> None:
         runtime = BotRuntime(line, line, locale=settings.locale, tz=settings.tz, public_url=settings.public_url,
                              worker_id=worker_id, push_budget=settings.push_budget)
         app.router.add_post("/line/webhook", webhook_handler(settings.line_channel_secret,
-                                                             on_stored=runtime.inbound.wake,
+                                                             on_stored=runtime.stored,
                                                              window_ms=settings.reorder_window_ms,
                                                              in_flight=runtime.in_flight))
     app[BOT] = runtime

@@ -131,3 +131,20 @@ async def test_the_applier_holds_back_events_stamped_after_one_the_webhook_is_st
 
     assert (held, released) == (0, 2)
     assert applied == ["Uearlier", "Ulater"]
+
+
+async def test_a_new_buyers_name_is_asked_of_line_while_the_order_waits_out_the_window(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=600))
+    await a_campaign(utcnow(), ItemSpec(label="A", name="草莓大福", price=120, stock=5), groups=(GROUP_ID,))
+    fake_line.set_profile("Unewbuyer", "小美")
+    sent = asyncio.get_running_loop().time()
+    await post_events(client, [text_event("+1", user_id="Unewbuyer")])
+    await settled()
+
+    asked = [a for a in fake_line.requests if a.path.endswith("/member/Unewbuyer")]
+    assert len(asked) == 1  # asked once: the applier took the answer, it did not ask again
+    assert asked[0].at - sent < 0.4  # during the window, not after it
+    (reply,) = fake_line.replies
+    assert reply.at - sent >= 0.6
+    assert "小美" in reply.messages[0]["text"]
