@@ -51,10 +51,15 @@ LEASE = "inbound"
 LEASE_TTL_MS = 3000
 BATCH = 100
 GATHER_S = 0.01
+EARLY_EVERY_S = 0.02  # how often waiting events are looked at for an early answer, at most
 
 _DUE = (
     "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending' AND due_ms <= ?"
     " AND stamp_ms < ? ORDER BY stamp_ms, id LIMIT ?"
+)
+_NOT_YET = (  # pending events not in the due batch: still in their window, or held back by one in flight
+    "SELECT id, payload, stamp_ms, received_at FROM inbound_events WHERE status = 'pending'"
+    " AND (due_ms > ? OR stamp_ms >= ?) ORDER BY stamp_ms, id LIMIT ?"
 )
 _NEXT_DUE = "SELECT MIN(due_ms) AS due FROM inbound_events WHERE status = 'pending'"
 _DONE = "UPDATE inbound_events SET status = ?, processed_at = ? WHERE id = ? AND status = 'pending'"
@@ -205,6 +210,17 @@ OnReplies = Callable[[list[Any]], None]  # the claimed reply rows, handed over a
 # Apply a leading run of events together inside the caller's savepoint: (connection, [(event,
 # stamp)], prepared) -> the replies of the events it applied, one list each, from the first.
 RunApplier = Callable[[Any, list[tuple[dict[str, Any], datetime]], Any], Awaitable[list[list[dict]]]]
+# Events that may be applied before their window ends because no order of applying them could
+# change anyone's outcome: (connection, [(event, stamp)] in stamp order, prepared) -> per event
+# its replies, or None to leave it to its window. ``Early.worth_a_look`` is one cheap query:
+# whether any event could be such now.
+EarlyApplier = Callable[[Any, list[tuple[dict[str, Any], datetime]], Any], Awaitable[list[list[dict] | None]]]
+
+
+class Early:
+    def __init__(self, apply: EarlyApplier, worth_a_look: Callable[[Any], Awaitable[bool]]) -> None:
+        self.apply = apply
+        self.worth_a_look = worth_a_look
 
 
 class InboundWorker:
@@ -213,9 +229,12 @@ class InboundWorker:
     def __init__(self, apply: Applier, *, worker_id: str, reply_worker: str | None = None,
                  prepare: Preparer | None = None, on_replies: OnReplies | None = None,
                  on_applied: Callable[[], None] | None = None, poll_s: float = 1.0, batch: int = BATCH,
-                 in_flight: InFlight | None = None, apply_run: RunApplier | None = None) -> None:
+                 in_flight: InFlight | None = None, apply_run: RunApplier | None = None,
+                 early: Early | None = None) -> None:
         self.apply = apply
         self.apply_run = apply_run
+        self.early = early
+        self._early_at = 0.0  # when waiting events were last looked at for an early answer
         self.prepare = prepare
         self.worker_id = worker_id  # holds the lease
         self.reply_worker = reply_worker or worker_id  # the delivery worker the replies are claimed for
@@ -269,26 +288,45 @@ class InboundWorker:
             async with in_transaction():
                 outs = await self.apply_run(tx, [(event, stamped_at(int(row["stamp_ms"]))) for row, event in todo],
                                             prepared)
-                if not outs:
-                    return 0, []
-                run = todo[:len(outs)]
-                ids = [row["id"] for row, _ in run]
-                marked = await execute(tx, "UPDATE inbound_events SET status = 'done', processed_at = ?"
-                                           f" WHERE status = 'pending' AND id IN ({', '.join('?' * len(ids))})",
-                                       at, *ids)
-                if marked != len(ids):
-                    raise RuntimeError("another applier took part of the run")
-                messages, stamps = [], []
-                for (row, event), out in zip(run, outs):
-                    if out and event.get("replyToken"):
-                        messages.append(_reply_of(event, out))
-                        stamps.append(stamped_at(int(row["stamp_ms"])))
-                rows = await outbox.enqueue_claimed_many(messages, self.reply_worker, now=at, created_at=stamps)
-            return len(run), rows
+                rows = await self._done_together(tx, list(zip(todo, outs)), at)
+            return len(outs), rows
         except Exception:
             log.warning("a run of %d events could not be applied together; applying them one by one", len(todo),
                         exc_info=True)
             return 0, []
+
+    async def _apply_early(self, tx: Any, waiting: list[tuple[dict, dict]], prepared: Any,
+                           at: datetime) -> tuple[int, list[Any]]:
+        """Apply, in one savepoint, those of ``waiting`` (not due yet) that ``early`` takes;
+        (0, []) leaves them all to their window."""
+        try:
+            async with in_transaction():
+                outs = await self.early.apply(tx, [(event, stamped_at(int(row["stamp_ms"])))
+                                                   for row, event in waiting], prepared)
+                taken = [(todo, out) for todo, out in zip(waiting, outs) if out is not None]
+                rows = await self._done_together(tx, taken, at)
+            return len(taken), rows
+        except Exception:
+            log.warning("%d events could not be answered early; they wait for their window", len(waiting),
+                        exc_info=True)
+            return 0, []
+
+    async def _done_together(self, tx: Any, applied: list[tuple[tuple[dict, dict], list[dict]]],
+                             at: datetime) -> list[Any]:
+        """Mark applied events done and queue their replies, claimed; the reply rows."""
+        if not applied:
+            return []
+        ids = [row["id"] for (row, _), _ in applied]
+        marked = await execute(tx, "UPDATE inbound_events SET status = 'done', processed_at = ?"
+                                   f" WHERE status = 'pending' AND id IN ({', '.join('?' * len(ids))})", at, *ids)
+        if marked != len(ids):
+            raise RuntimeError("another applier took part of the run")
+        messages, stamps = [], []
+        for (row, event), out in applied:
+            if out and event.get("replyToken"):
+                messages.append(_reply_of(event, out))
+                stamps.append(stamped_at(int(row["stamp_ms"])))
+        return await outbox.enqueue_claimed_many(messages, self.reply_worker, now=at, created_at=stamps)
 
     async def drain(self, limit: int | None = None) -> tuple[int, int | None]:
         """Apply the events due now, in stamp order, in one transaction. Returns (events handled,
@@ -296,12 +334,20 @@ class InboundWorker:
         conn = connections.get("default")
         current = now_ms()
         low = self.in_flight.low() if self.in_flight else None
-        rows = await fetch(conn, _DUE, current, current + 1 if low is None else low, limit or self.batch)
-        if not rows:
+        held = current + 1 if low is None else low
+        batch = limit or self.batch
+        rows = await fetch(conn, _DUE, current, held, batch)
+        waiting = []  # not due yet, and looked at for an early answer
+        if self.early and len(rows) < batch and time.monotonic() - self._early_at >= EARLY_EVERY_S:
+            self._early_at = time.monotonic()
+            if await self.early.worth_a_look(conn):
+                waiting = await fetch(conn, _NOT_YET, current, held, batch - len(rows))
+        if not rows and not waiting:
             nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
             return 0, None if nxt is None else int(nxt)
         events = [json.loads(row["payload"]) for row in rows]
-        prepared = await self.prepare(events) if self.prepare else None
+        waiting_events = [json.loads(row["payload"]) for row in waiting]
+        prepared = await self.prepare(events + waiting_events) if self.prepare else None
         replies: list[int] = []
         failures: list[tuple[int, str]] = []
         at = utcnow()
@@ -338,8 +384,12 @@ class InboundWorker:
                     failures.append((row["id"], repr(exc)[:500]))
             for row_id, error in failures:
                 await execute(tx, _FAILED, error, now_ms() + 1000, MAX_ATTEMPTS, row_id)
+            answered_early = 0
+            if waiting:  # after the due ones: what they did (a cancel, a restock) counts
+                answered_early, together = await self._apply_early(tx, list(zip(waiting, waiting_events)), prepared, at)
+                replies += together
         if replies:
             self.on_replies(replies)
         self.on_applied()
         nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
-        return len(rows), None if nxt is None else int(nxt)
+        return len(rows) + answered_early, None if nxt is None else int(nxt)

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from bot.delivery import Delivery, Sender
 from bot.events import BotContext, Profiles
 from bot.handlers import flash, handle
-from bot.inbound import InboundWorker, InFlight
+from bot.inbound import Early, InboundWorker, InFlight
 from bot.webhook import to_incoming
+from commerce.batch_ordering import any_sold_out
 from commerce.db import utcnow
 from commerce.leased_queue import Worker
 from commerce.models import Member
@@ -57,7 +58,7 @@ class BotRuntime:
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
                                      reply_worker=worker_id, in_flight=self.in_flight,
                                      on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake,
-                                     apply_run=self.apply_run)
+                                     apply_run=self.apply_run, early=Early(self.apply_early, any_sold_out))
 
     def stored(self, events: Sequence[dict[str, Any]]) -> None:
         """Events were stored: wake the applier, and start asking LINE for the names of their
@@ -166,10 +167,16 @@ class BotRuntime:
     async def apply_run(self, conn: Any, events: list[tuple[dict[str, Any], datetime]],
                         names: "KnownNames | None" = None) -> list[list[dict]]:
         """A leading run of plain "+1"s booked together (``bot.handlers.flash``)."""
-        return await flash.apply_run(conn, [
-            (to_incoming(event), BotContext(now=at, locale=self.locale, tz=self.tz, public_url=self.public_url,
-                                            profiles=names or KnownNames()))
-            for event, at in events])
+        return await flash.apply_run(conn, self._contexts(events, names))
+
+    async def apply_early(self, conn: Any, events: list[tuple[dict[str, Any], datetime]],
+                          names: "KnownNames | None" = None) -> list[list[dict] | None]:
+        """Orders for sold-out items, answered before their window ends (``bot.handlers.flash``)."""
+        return await flash.apply_early(conn, self._contexts(events, names))
+
+    def _contexts(self, events, names) -> list[tuple[Any, BotContext]]:
+        return [(to_incoming(event), BotContext(now=at, locale=self.locale, tz=self.tz, public_url=self.public_url,
+                                                profiles=names or KnownNames())) for event, at in events]
 
     def start(self) -> None:
         self.inbound.start()

@@ -18,7 +18,7 @@ from commerce.db import execute, fetch, new_ids
 from commerce.members import new_pickup_token
 from commerce.ordering import MAX_QTY, BookedLine, Booking, Wanted
 from commerce.rules import takes_orders
-from commerce.states import LineStatus
+from commerce.states import CampaignStatus, LineStatus
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,19 @@ async def members_for(conn, users: Sequence[tuple[str, str]], now: datetime) -> 
     return found
 
 
-async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask]) -> list[Booked] | None:
-    """Book ``asks`` in their order; None (nothing written) when any would be refused."""
+async def any_sold_out(conn) -> bool:
+    """Whether an item of an open campaign is sold out: its "+1"s can be answered before their
+    reorder window ends (``bot.handlers.flash.apply_early``)."""
+    return bool(await fetch(conn, "SELECT 1 AS one FROM items i JOIN campaigns c ON c.id = i.campaign_id"
+                                  " WHERE c.status = ? AND i.cap IS NOT NULL AND i.sold >= i.cap LIMIT 1",
+                            CampaignStatus.OPEN.value))
+
+
+async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask], *,
+                       waitlist_only: bool = False) -> list[Booked] | None:
+    """Book ``asks`` in their order; None (nothing written) when any would be refused, or,
+    with ``waitlist_only``, when any would take stock (orders answered before their reorder
+    window ends must not: an earlier-stamped buyer may still be on the way)."""
     if not asks:
         return []
     campaign = await fetch(conn, "SELECT status, closes_at FROM campaigns WHERE id = ?", campaign_id)
@@ -126,6 +137,8 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask]) -> list[Book
                     free[item["id"]] = 0
                 parts.append((item, w, w.qty - left, "waitlisted"))
         planned.append(parts)
+    if waitlist_only and any(status != LineStatus.WAITLISTED for parts in planned for *_, status in parts):
+        return None
 
     count = sum(len(p) for p in planned)
     line_ids = iter(await new_ids(conn, "order_lines", count))

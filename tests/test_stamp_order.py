@@ -14,7 +14,7 @@ from commerce.models import Campaign, InboundEvent, Item, OrderLine
 from scheduler.jobs import close_due
 from tests.factories import a_campaign
 from tests.fake_line import GROUP_ID, text_event
-from tests.line_app import line_app, post_events, settled
+from tests.line_app import eventually, line_app, post_events, settled
 
 
 def ms(at) -> int:
@@ -148,3 +148,53 @@ async def test_a_new_buyers_name_is_asked_of_line_while_the_order_waits_out_the_
     (reply,) = fake_line.replies
     assert reply.at - sent >= 0.6
     assert "小美" in reply.messages[0]["text"]
+
+
+async def _sold_out_campaign(client, fake_line, labels=(("A", 1),)):
+    """A campaign whose item A has one unit, already taken by Ufirst (stamped well before now)."""
+    campaign = await a_campaign(utcnow(), *[ItemSpec(label=lab, name=f"品項{lab}", price=100, stock=n)
+                                            for lab, n in labels], groups=(GROUP_ID,))
+    await post_events(client, [text_event("A+1", user_id="Ufirst", timestamp=ms(utcnow()) - 3000)])
+    await settled()
+    return campaign
+
+
+async def test_a_plus_one_for_a_sold_out_item_is_answered_before_its_window_ends(aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=3000))
+    campaign = await _sold_out_campaign(client, fake_line)
+    sent = asyncio.get_running_loop().time()
+    await post_events(client, [text_event("A+1", user_id="Ulate")])
+    await eventually(lambda: len(fake_line.replies), lambda n: n == 2, timeout=2.5)
+
+    assert fake_line.replies[-1].at - sent < 2.0  # not held for the 3 s window: nobody's outcome could change
+    item = await Item.get(campaign_id=campaign.id, label="A")
+    assert item.sold == 1
+    assert await reserved_and_waiting(item.id) == (["Ufirst"], ["Ulate"])
+
+
+async def test_an_earlier_stamped_plus_one_arriving_after_an_early_answer_is_still_served_first(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=1000))
+    campaign = await _sold_out_campaign(client, fake_line)
+    stamp = ms(utcnow())
+    await post_events(client, [text_event("A+1", user_id="Ulater", timestamp=stamp)])
+    await eventually(lambda: len(fake_line.replies), lambda n: n == 2, timeout=0.9)  # answered early
+    await post_events(client, [text_event("A+1", user_id="Uearlier", timestamp=stamp - 100)])
+    await settled()
+    item = await Item.get(campaign_id=campaign.id, label="A")
+    assert await reserved_and_waiting(item.id) == (["Ufirst"], ["Uearlier", "Ulater"])  # the waitlist serves by stamp
+
+
+async def test_orders_with_stock_left_and_a_buyers_later_messages_wait_for_the_window(
+        aiohttp_client, db_url, fake_line):
+    client = await aiohttp_client(line_app(db_url, fake_line, reorder_window_ms=1500))
+    await _sold_out_campaign(client, fake_line, labels=(("A", 1), ("B", 5)))
+    sent = asyncio.get_running_loop().time()
+    stamp = ms(utcnow())
+    # B has stock: its order waits; the same buyer's later A+1 must not jump it.
+    await post_events(client, [text_event("B+1", user_id="Ubuyer", timestamp=stamp),
+                               text_event("A+1", user_id="Ubuyer", timestamp=stamp + 1)])
+    await settled()
+    answers = fake_line.replies[1:]
+    assert len(answers) == 2
+    assert all(a.at - sent >= 1.4 for a in answers)

@@ -24,7 +24,7 @@ from commerce.batch_ordering import Ask, members_for, reserve_many
 from commerce.choosing import Ask as Where, batch_choice, groups_owed_close_notice, with_items
 from commerce.ordering import Wanted
 
-__all__ = ["RunRefused", "apply_run"]
+__all__ = ["RunRefused", "apply_early", "apply_run"]
 
 
 @dataclass
@@ -81,6 +81,52 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
             plain = plain[:i]  # the bot asks which item: handle words it
             break
         wanted[p.index] = resolution.lines
+    return await _book(conn, plain, choice, campaigns, wanted)
+
+
+async def apply_early(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) -> list[list[dict] | None]:
+    """Answer, before their reorder window ends, the plain orders whose every item is sold out:
+    waitlisted whatever order they are applied in, they cannot take stock from an earlier-stamped
+    buyer still on the way, and the waitlist serves by stamp anyway. ``runs``: pending events in
+    stamp order. Returns each event's replies, or None for those left to their window (anything
+    else, and every later message of a buyer with one left). Raises ``RunRefused`` (the caller
+    rolls back) if stock turned up after all."""
+    plain = [_Plain(i, incoming, ctx, shape) for i, (incoming, ctx) in enumerate(runs)
+             if (shape := _shape(incoming, ctx))]
+    owed = await groups_owed_close_notice({p.incoming.group_id for p in plain})
+    plain = [p for p in plain if p.incoming.group_id not in owed]
+    choice = await batch_choice([Where(p.index, p.incoming.group_id, p.incoming.quoted_message_id, p.ctx.now)
+                                 for p in plain])
+    plain = [p for p in plain if p.index in choice]
+    campaigns, items = await with_items({choice[p.index] for p in plain})
+    wanted: dict[int, Any] = {}
+    for p in plain:
+        by_label = {it.label.upper(): it for it in items[choice[p.index]]}
+        resolution = resolve_items(p.order, [ItemRef(it.label, it.name) for it in items[choice[p.index]]])
+        if resolution.ok and all(_sold_out(by_label.get(line.label.upper())) for line in resolution.lines):
+            wanted[p.index] = resolution.lines
+    by_index = {p.index: p for p in plain}
+    kept, waiting = [], set()  # a buyer's messages stay in their order: none jumps one left behind
+    for index, (incoming, _) in enumerate(runs):
+        user = incoming.user_id if incoming else None
+        if index in wanted and user not in waiting:
+            kept.append(by_index[index])
+        elif user:
+            waiting.add(user)
+    out: list[list[dict] | None] = [None] * len(runs)
+    if kept:
+        for p, replies in zip(kept, await _book(conn, kept, choice, campaigns, wanted, waitlist_only=True)):
+            out[p.index] = replies
+    return out
+
+
+def _sold_out(item) -> bool:
+    return item is not None and item.cap is not None and item.sold >= item.cap
+
+
+async def _book(conn, plain: list[_Plain], choice: dict[int, int], campaigns: dict, wanted: dict[int, Any], *,
+                waitlist_only: bool = False) -> list[list[dict]]:
+    """Book the orders of ``plain`` (chat among them answered with silence); their replies."""
     orders = [p for p in plain if p.order]
     if not orders:
         return [[] for _ in plain]
@@ -96,7 +142,7 @@ async def apply_run(conn, runs: Sequence[tuple[Incoming | None, BotContext]]) ->
             Ask(member_id=members[p.incoming.user_id][0], at=p.ctx.now, message_id=p.incoming.message_id,
                 actor=actor(p.incoming),
                 wanted=tuple(Wanted(line.label, line.qty, line.note or "") for line in wanted[p.index]))
-            for p in run])
+            for p in run], waitlist_only=waitlist_only)
         if result is None:
             raise RunRefused(campaign_id)  # roll the run back: handle words each refusal
         booked.update(zip((p.index for p in run), result))
