@@ -9,6 +9,7 @@ words each refusal. Lock order as in ``commerce.ordering``: order rows first, th
 """
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -156,8 +157,8 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask], *,
                 taken[item["id"]] += qty
                 totals[order_id] += qty * item["price"]
             else:
-                waiting[item["id"]].append((ask.at, line_id))
-                positions[line_id] = _place(waiting[item["id"]], ask.at, line_id)
+                insort(waiting[item["id"]], (ask.at, line_id))
+                positions[line_id] = bisect_right(waiting[item["id"]], (ask.at, line_id))
             out.append(BookedLine(line_id, item["id"], item["label"], item["name"], qty, item["price"], status))
         booked.append(Booked(Booking(order_id, tuple(out)), totals[order_id], positions))
     await execute(conn, _rows_sql("INSERT INTO order_lines (id, order_id, item_id, qty, unit_price, status, source,"
@@ -197,17 +198,16 @@ async def _totals(conn, orders: list[int]) -> dict[int, int]:
 
 
 async def _waitlists(conn, items: list[int]) -> dict[int, list[tuple[datetime, int]]]:
-    """Each item's waitlisted lines as (created_at, id): what ``ordering.waitlist_position`` counts."""
+    """Each item's waitlisted lines as (created_at, id), in serving order: what
+    ``ordering.waitlist_position`` counts."""
     waiting: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     rows = await fetch(conn, "SELECT item_id, id, created_at FROM order_lines WHERE status = 'waitlisted'"
                              f" AND item_id IN ({', '.join('?' * len(items))})", *items)
     for r in rows:
         waiting[r["item_id"]].append((_when(r["created_at"]), r["id"]))
+    for lines in waiting.values():  # sorted, so a new line's place is a bisection, not a count
+        lines.sort()
     return waiting
-
-
-def _place(waiting: list[tuple[datetime, int]], at: datetime, line_id: int) -> int:
-    return sum(1 for w_at, w_id in waiting if w_at < at or (w_at == at and w_id <= line_id))
 
 
 def _when(value) -> datetime:
