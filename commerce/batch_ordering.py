@@ -120,7 +120,7 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask], *,
         conn, f"SELECT id, cap, sold FROM items WHERE campaign_id = ? ORDER BY id{lock}", campaign_id)}
     free = {i: (None if r["cap"] is None else max(r["cap"] - r["sold"], 0)) for i, r in stock.items()}
     totals = await _totals(conn, list(order_of.values()))
-    waiting = await _waitlists(conn, [i["id"] for i in items.values()])
+    waiting = await _waitlists(conn, [i["id"] for i in items.values()], min(a.at for a in asks))
 
     planned: list[list[tuple[dict, Wanted, int, str]]] = []  # per ask: (item, wanted, qty, status)
     for ask in asks:
@@ -157,8 +157,7 @@ async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask], *,
                 taken[item["id"]] += qty
                 totals[order_id] += qty * item["price"]
             else:
-                insort(waiting[item["id"]], (ask.at, line_id))
-                positions[line_id] = bisect_right(waiting[item["id"]], (ask.at, line_id))
+                positions[line_id] = waiting[item["id"]].place(ask.at, line_id)
             out.append(BookedLine(line_id, item["id"], item["label"], item["name"], qty, item["price"], status))
         booked.append(Booked(Booking(order_id, tuple(out)), totals[order_id], positions))
     await execute(conn, _rows_sql("INSERT INTO order_lines (id, order_id, item_id, qty, unit_price, status, source,"
@@ -197,16 +196,32 @@ async def _totals(conn, orders: list[int]) -> dict[int, int]:
     return totals
 
 
-async def _waitlists(conn, items: list[int]) -> dict[int, list[tuple[datetime, int]]]:
-    """Each item's waitlisted lines as (created_at, id), in serving order: what
-    ``ordering.waitlist_position`` counts."""
-    waiting: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    rows = await fetch(conn, "SELECT item_id, id, created_at FROM order_lines WHERE status = 'waitlisted'"
-                             f" AND item_id IN ({', '.join('?' * len(items))})", *items)
-    for r in rows:
-        waiting[r["item_id"]].append((_when(r["created_at"]), r["id"]))
-    for lines in waiting.values():  # sorted, so a new line's place is a bisection, not a count
-        lines.sort()
+@dataclass
+class _Waitlist:
+    """An item's waitlist as far as placing a run's new lines needs it."""
+
+    before: int  # lines waiting since before the run's first stamp: ahead of every new line
+    since: list[tuple[datetime, int]]  # (created_at, id) of the others, new lines too, sorted
+
+    def place(self, at: datetime, line_id: int) -> int:
+        """Add a new line; its place in serving order (what ``ordering.waitlist_position`` counts)."""
+        insort(self.since, (at, line_id))
+        return self.before + bisect_right(self.since, (at, line_id))
+
+
+async def _waitlists(conn, items: list[int], since: datetime) -> dict[int, _Waitlist]:
+    """Each item's waitlist: a count of the lines from before ``since`` (the run's first stamp)
+    and the rest one by one. Reading every waiting line per run would grow with the waitlist."""
+    marks = ", ".join("?" * len(items))
+    waiting = {i: _Waitlist(0, []) for i in items}
+    for r in await fetch(conn, "SELECT item_id, COUNT(*) AS n FROM order_lines WHERE status = 'waitlisted'"
+                               f" AND item_id IN ({marks}) AND created_at < ? GROUP BY item_id", *items, since):
+        waiting[r["item_id"]].before = int(r["n"])
+    for r in await fetch(conn, "SELECT item_id, id, created_at FROM order_lines WHERE status = 'waitlisted'"
+                               f" AND item_id IN ({marks}) AND created_at >= ?", *items, since):
+        waiting[r["item_id"]].since.append((_when(r["created_at"]), r["id"]))
+    for waitlist in waiting.values():
+        waitlist.since.sort()
     return waiting
 
 

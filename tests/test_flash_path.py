@@ -132,3 +132,32 @@ async def test_any_mix_of_buyers_and_messages_agrees_with_one_by_one(db, now, se
     slow_out, fast_out, slow_state, fast_state, _ = await both_ways(now, said, items=ONE_ITEM if seed % 2 else ITEMS)
 
     assert fast_out == slow_out and fast_state == slow_state
+
+
+async def test_waitlist_places_agree_when_lines_stamped_after_the_run_already_wait(db, now):
+    # Answers given early (an item sold out) put later-stamped lines on the waitlist before
+    # earlier-stamped ones are applied: places must count them by stamp on both paths.
+    items = (ItemSpec(label="A", name="草莓大福", price=120, stock=2),)
+    slow = await a_campaign(now, *items, groups=(SLOW,))
+    fast = await a_campaign(now, *items, groups=(FAST,))
+    rounds = [[("Ua", "+2", 0)], [("Ub", "+1", 100), ("Uc", "+1", 110)],
+              [("Ud", "+1", 50), ("Ue", "+1", 105), ("Uf", "+2", 200)]]
+    slow_out, fast_out, n = [], [], 0
+    for said in rounds:
+        events = {}
+        for group in (SLOW, FAST):
+            events[group] = [(incoming(group, n + i, user, text), context(now + timedelta(milliseconds=ms)))
+                             for i, (user, text, ms) in enumerate(said)]
+        n += len(said)
+        for event, ctx in events[SLOW]:
+            async with in_transaction():
+                slow_out.append(text_of(await handle(event, ctx)))
+        async with in_transaction():
+            run = await apply_run(connections.get("default"), events[FAST])
+        assert len(run) == len(said)
+        fast_out += [text_of(r) for r in run]
+
+    assert fast_out == slow_out
+    assert await state(fast.id) == await state(slow.id)
+    places = [re.search(r"候補第 (\d+) 位", out[0]).group(1) for out in slow_out[1:]]
+    assert places == ["1", "2", "1", "3", "5"]  # Ud (stamped 50) ahead of Ub (100); Uf after all
