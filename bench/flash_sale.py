@@ -7,8 +7,9 @@ Starts `plusone serve` (LINE mode) against a fake Messaging API on 127.0.0.1 and
 a buyer sees: the time from sending the "+1" to its reply reaching the fake LINE API (p50, p99),
 how long after the last send the last buyer is answered, and events/s end to end; also the
 webhook's acknowledgement rate, oversold units and how many buyers got stock ahead of an
-earlier-stamped one. ``--jitter-ms`` delays each request up to that long after LINE stamped
-it, as LINE's concurrent webhook requests arrive out of order.
+earlier-stamped one (stamped in an earlier millisecond: buyers LINE stamped in the same one are
+simultaneous). ``--jitter-ms`` delays each request up to that long after LINE stamped it, as
+LINE's concurrent webhook requests arrive out of order.
 """
 from __future__ import annotations
 
@@ -109,8 +110,10 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
             item = await Item.get(campaign_id=campaign.id)
             reserved = {line.order.member.line_user_id for line in await OrderLine.filter(
                 item_id=item.id, status="reserved").prefetch_related("order__member")}
-            by_stamp = sorted(stamps, key=lambda u: (stamps[u], u))
-            out_of_order = len(reserved - set(by_stamp[:len(reserved)]))
+            # Unfair: holding stock while a buyer stamped strictly earlier waits. LINE stamps in
+            # milliseconds, and buyers stamped in the same one are simultaneous: either may win.
+            earliest_waiting = min((stamps[u] for u in stamps if u not in reserved), default=None)
+            out_of_order = 0 if earliest_waiting is None else sum(1 for u in reserved if stamps[u] > earliest_waiting)
             return {
                 "events_s": buyers / acked_in, "p50": latencies[len(latencies) // 2] * 1000,
                 "p99": latencies[int(len(latencies) * 0.99)] * 1000, "failures": failures,
