@@ -1,7 +1,7 @@
 """A flash sale through the real server: N buyers each send one signed "+1" against a stock cap.
 
     python bench/flash_sale.py [--buyers 300 2000] [--concurrency 64] [--cap N] [--jitter-ms 0 200]
-                               [--backend sqlite|postgres|both]
+                               [--backend sqlite|postgres|both] [--returning]
 
 Starts `plusone serve` (LINE mode) against a fake Messaging API on 127.0.0.1 and measures what
 a buyer sees: the time from sending the "+1" to its reply reaching the fake LINE API (p50, p99),
@@ -30,7 +30,8 @@ import aiohttp  # noqa: E402
 from bench._db import fresh_database  # noqa: E402
 from commerce.campaigns import CampaignSpec, ItemSpec, open_campaign  # noqa: E402
 from commerce.db import close_db, init_db  # noqa: E402
-from commerce.models import Item, OrderLine  # noqa: E402
+from commerce.members import new_pickup_token  # noqa: E402
+from commerce.models import Item, Member, OrderLine  # noqa: E402
 from tests.fake_line import (ACCESS_TOKEN, CHANNEL_SECRET, GROUP_ID, FakeLine, make_webhook_body,  # noqa: E402
                              text_event, webhook_headers)
 
@@ -45,10 +46,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: float = 0) -> dict:
+async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: float = 0,
+              returning: bool = False) -> dict:
     async with fresh_database(backend) as url:
         await init_db(url)
         now = datetime.now(timezone.utc)
+        if returning:  # buyers who ordered before: the bot knows their names, LINE is not asked
+            await Member.bulk_create([Member(line_user_id=f"Ub{i:06d}", display_name=f"買家{i}",
+                                             pickup_token=new_pickup_token(), created_at=now) for i in range(buyers)])
         campaign = await open_campaign(CampaignSpec(
             title="flash", items=[ItemSpec(label="A", name="草莓大福", price=120, stock=cap)], closes_at=now + timedelta(days=1),
             group_ids=[GROUP_ID], announce=False), now=now)
@@ -146,12 +151,15 @@ async def main() -> None:
     parser.add_argument("--jitter-ms", type=float, nargs="+", default=[0],
                         help="each webhook request arrives up to this long after LINE stamped it")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--returning", action="store_true",
+                        help="buyers the bot knows already (default: first-time buyers, whose names it asks LINE for)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.one:  # each run in its own process: Tortoise cannot switch dialects inside one
         print("command: python bench/flash_sale.py --buyers " + " ".join(map(str, args.buyers))
               + f" --concurrency {args.concurrency}" + (f" --cap {args.cap}" if args.cap else "")
-              + " --jitter-ms " + " ".join(f"{j:g}" for j in args.jitter_ms) + f" --backend {args.backend}")
+              + " --jitter-ms " + " ".join(f"{j:g}" for j in args.jitter_ms) + f" --backend {args.backend}"
+              + (" --returning" if args.returning else ""))
         print("reply = from sending the '+1' to the reply reaching the fake LINE API; last answered = after the "
               "last send;\nunfair = buyers holding stock while an earlier-stamped buyer waits")
         print(HEADER, flush=True)
@@ -162,11 +170,11 @@ async def main() -> None:
                     proc = await asyncio.create_subprocess_exec(
                         sys.executable, __file__, "--one", "--buyers", str(buyers), "--concurrency",
                         str(args.concurrency), "--cap", str(args.cap or max(1, buyers // 5)),
-                        "--jitter-ms", str(jitter), "--backend", backend)
+                        "--jitter-ms", str(jitter), "--backend", backend, *(["--returning"] if args.returning else []))
                     await proc.wait()
         return
     buyers, jitter = args.buyers[0], args.jitter_ms[0]
-    r = await run(args.backend, buyers, args.concurrency, args.cap, jitter)
+    r = await run(args.backend, buyers, args.concurrency, args.cap, jitter, args.returning)
     print(row(args.backend, buyers, jitter, r), flush=True)
 
 
