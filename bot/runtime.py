@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.delivery import Delivery, Sender
 from bot.events import BotContext, Profiles
 from bot.handlers import flash, handle
-from bot.inbound import Early, InboundWorker, InFlight
+from bot.inbound import Early, InboundWorker, InFlight, Intake
 from bot.webhook import to_incoming
 from commerce.batch_ordering import any_sold_out
 from commerce.db import utcnow
@@ -44,6 +44,7 @@ class BotRuntime:
         self.locale = locale
         self.tz = tz
         self.public_url = public_url
+        self.worker_id = worker_id
         self.clock = clock
         self.delivery = Delivery(sender, worker_id=worker_id, locale=locale, tz=tz, clock=clock,
                                  push_budget=push_budget)
@@ -179,6 +180,11 @@ class BotRuntime:
                                                 profiles=names or KnownNames())) for event, at in events]
 
     def start(self) -> None:
+        from tortoise import connections
+
+        if connections.get("default").capabilities.dialect == "postgres":  # processes may share it
+            self.inbound.intake = Intake(self.in_flight, self.worker_id)
+            self.inbound.intake.start()
         self.inbound.start()
         self.delivery.start()
         self.inbound.wake()  # events stored before a crash or restart are applied now
@@ -192,6 +198,8 @@ class BotRuntime:
         # not end within its LINE timeout is cancelled after all.
         await asyncio.gather(*[sweep.stop(grace_s=SWEEP_STOP_S) for sweep in self._sweeps])
         await self.inbound.stop()
+        if self.inbound.intake is not None:
+            await self.inbound.intake.stop()
         for task in [self._naming, *self._names.values()]:
             if task is not None:
                 task.cancel()

@@ -323,6 +323,18 @@ class InboundEvent(Model):
         indexes = (("status", "partition", "id"), ("status", "stamp_ms"))
 
 
+class InboundIntake(Model):
+    # One row per process taking webhooks on a shared database (PostgreSQL): the earliest LINE
+    # stamp among the requests it has parsed but not yet stored (null: none), renewed while it
+    # has any. The applier of another process holds back events stamped at or after it.
+    process = fields.CharField(max_length=100, primary_key=True)
+    open_since_ms = fields.BigIntField(null=True)
+    beat_ms = fields.BigIntField()
+
+    class Meta:
+        table = "inbound_intake"
+
+
 class Lease(Model):
     # A named lease held by one worker at a time (the inbound applier): renewed while it
     # works, taken over by another process once it has expired.
