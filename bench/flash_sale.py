@@ -40,6 +40,13 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the server process has used so far (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,6 +108,7 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
                                 failures += 1
                         latencies.append(time.perf_counter() - t0)
 
+                cpu_before = server_cpu_s(server.pid)
                 first_send = time.monotonic()
                 await asyncio.gather(*[worker() for _ in range(concurrency)])
                 last_send = max(sent_at.values())
@@ -108,6 +116,7 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
                 deadline = time.monotonic() + 120
                 while len(fake.replies) < buyers and time.monotonic() < deadline:
                     await asyncio.sleep(0.01)
+                cpu_used = server_cpu_s(server.pid) - cpu_before
             latencies.sort()
             waits = sorted(r.at - sent_at[r.body["replyToken"]] for r in fake.replies
                            if r.body.get("replyToken") in sent_at)
@@ -124,7 +133,7 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
                 "p99": latencies[int(len(latencies) * 0.99)] * 1000, "failures": failures,
                 "replies": len(fake.replies), "reply_p50": pct(waits, 0.5), "reply_p99": pct(waits, 0.99),
                 "last_answered": last_reply - last_send, "e2e": buyers / (last_reply - first_send),
-                "sold": item.sold, "cap": cap, "out_of_order": out_of_order,
+                "sold": item.sold, "cap": cap, "out_of_order": out_of_order, "cpu_ms": cpu_used * 1000 / buyers,
             }
         finally:
             server.send_signal(signal.SIGTERM)
@@ -134,13 +143,15 @@ async def run(backend: str, buyers: int, concurrency: int, cap: int, jitter_ms: 
 
 
 HEADER = (f"{'backend':9} {'buyers':>6} {'jitter':>6} {'ack/s':>6} {'ack p99':>8} {'reply p50':>9} {'reply p99':>9} "
-          f"{'last answered':>13} {'e2e ev/s':>8} {'replies':>7} {'sold/cap':>9} {'oversold':>8} {'unfair':>6}")
+          f"{'last answered':>13} {'e2e ev/s':>8} {'replies':>7} {'sold/cap':>9} {'oversold':>8} {'unfair':>6} "
+          f"{'server CPU/ev':>13}")
 
 
 def row(backend: str, buyers: int, jitter: float, r: dict) -> str:
     return (f"{backend:9} {buyers:>6} {jitter:>4.0f}ms {r['events_s']:>6.0f} {r['p99']:>6.0f}ms {r['reply_p50']:>8.2f}s "
             f"{r['reply_p99']:>8.2f}s {r['last_answered']:>12.2f}s {r['e2e']:>8.0f} {r['replies']:>7} "
-            f"{r['sold']:>4}/{r['cap']:<4} {max(0, r['sold'] - r['cap']):>8} {r['out_of_order']:>6}")
+            f"{r['sold']:>4}/{r['cap']:<4} {max(0, r['sold'] - r['cap']):>8} {r['out_of_order']:>6} "
+            f"{r['cpu_ms']:>11.2f}ms")
 
 
 async def main() -> None:
@@ -161,7 +172,8 @@ async def main() -> None:
               + " --jitter-ms " + " ".join(f"{j:g}" for j in args.jitter_ms) + f" --backend {args.backend}"
               + (" --returning" if args.returning else ""))
         print("reply = from sending the '+1' to the reply reaching the fake LINE API; last answered = after the "
-              "last send;\nunfair = buyers holding stock while an earlier-stamped buyer waits")
+              "last send;\nunfair = buyers holding stock while an earlier-stamped buyer waits; server CPU/ev = the "
+              "server process's CPU time per buyer (steadier than times on a shared machine)")
         print(HEADER, flush=True)
         backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
         for backend in backends:
