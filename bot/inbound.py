@@ -277,14 +277,31 @@ RunApplier = Callable[[Any, list[tuple[dict[str, Any], datetime]], Any], Awaitab
 # Events that may be applied before their window ends because no order of applying them could
 # change anyone's outcome: (connection, [(event, stamp)] in stamp order, prepared) -> per event
 # its replies, or None to leave it to its window. ``Early.worth_a_look`` is one cheap query:
-# whether any event could be such now.
+# what makes events answerable early now (empty: nothing), hashable, so an event already
+# looked at in the same state is not looked at again.
 EarlyApplier = Callable[[Any, list[tuple[dict[str, Any], datetime]], Any], Awaitable[list[list[dict] | None]]]
 
 
 class Early:
-    def __init__(self, apply: EarlyApplier, worth_a_look: Callable[[Any], Awaitable[bool]]) -> None:
+    def __init__(self, apply: EarlyApplier, worth_a_look: Callable[[Any], Awaitable[frozenset]]) -> None:
         self.apply = apply
         self.worth_a_look = worth_a_look
+        self.looked: dict[int, frozenset] = {}  # waiting event row id -> the state it was looked at in
+
+    async def waiting(self, conn: Any, current: int, held: int, limit: int) -> list[dict]:
+        """The waiting events (not due, or held back) not yet looked at in the current state."""
+        state = await self.worth_a_look(conn)
+        if not state:
+            self.looked.clear()
+            return []
+        rows = await fetch(conn, _NOT_YET, current, held, limit)
+        if len(self.looked) > 4 * limit:  # forget events applied since
+            ids = {row["id"] for row in rows}
+            self.looked = {i: s for i, s in self.looked.items() if i in ids}
+        fresh = [row for row in rows if self.looked.get(row["id"]) != state]
+        for row in fresh:
+            self.looked[row["id"]] = state
+        return fresh
 
 
 class InboundWorker:
@@ -407,8 +424,7 @@ class InboundWorker:
         waiting = []  # not due yet, and looked at for an early answer
         if self.early and len(rows) < batch and time.monotonic() - self._early_at >= EARLY_EVERY_S:
             self._early_at = time.monotonic()
-            if await self.early.worth_a_look(conn):
-                waiting = await fetch(conn, _NOT_YET, current, held, batch - len(rows))
+            waiting = await self.early.waiting(conn, current, held, batch - len(rows))
         if not rows and not waiting:
             nxt = (await fetch(conn, _NEXT_DUE))[0]["due"]
             return 0, None if nxt is None else int(nxt)

@@ -13,7 +13,7 @@ from bot.events import BotContext, Profiles
 from bot.handlers import flash, handle
 from bot.inbound import Early, InboundWorker, InFlight, Intake
 from bot.webhook import to_incoming
-from commerce.batch_ordering import any_sold_out
+from commerce.batch_ordering import sold_out
 from commerce.db import utcnow
 from commerce.leased_queue import Worker
 from commerce.models import Member
@@ -59,7 +59,7 @@ class BotRuntime:
         self.inbound = InboundWorker(self.apply, prepare=self.prepare, worker_id=f"{worker_id}:inbound",
                                      reply_worker=worker_id, in_flight=self.in_flight,
                                      on_replies=self.delivery.send_claimed, on_applied=self.delivery.wake,
-                                     apply_run=self.apply_run, early=Early(self.apply_early, any_sold_out))
+                                     apply_run=self.apply_run, early=Early(self.apply_early, sold_out))
 
     def stored(self, events: Sequence[dict[str, Any]]) -> None:
         """Events were stored: wake the applier, and start asking LINE for the names of their

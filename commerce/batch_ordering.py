@@ -73,12 +73,12 @@ async def members_for(conn, users: Sequence[tuple[str, str]], now: datetime) -> 
     return found
 
 
-async def any_sold_out(conn) -> bool:
-    """Whether an item of an open campaign is sold out: its "+1"s can be answered before their
-    reorder window ends (``bot.handlers.flash.apply_early``)."""
-    return bool(await fetch(conn, "SELECT 1 AS one FROM items i JOIN campaigns c ON c.id = i.campaign_id"
-                                  " WHERE c.status = ? AND i.cap IS NOT NULL AND i.sold >= i.cap LIMIT 1",
-                            CampaignStatus.OPEN.value))
+async def sold_out(conn) -> frozenset[int]:
+    """The items of open campaigns that are sold out: "+1"s for them can be answered before
+    their reorder window ends (``bot.handlers.flash.apply_early``)."""
+    return frozenset(r["id"] for r in await fetch(
+        conn, "SELECT i.id FROM items i JOIN campaigns c ON c.id = i.campaign_id"
+              " WHERE c.status = ? AND i.cap IS NOT NULL AND i.sold >= i.cap", CampaignStatus.OPEN.value))
 
 
 async def reserve_many(conn, campaign_id: int, asks: Sequence[Ask], *,
