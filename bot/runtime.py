@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.delivery import Delivery, Sender
 from bot.events import BotContext, Profiles
 from bot.handlers import flash, handle
-from bot.inbound import Early, InboundWorker, InFlight, Intake
+from bot.inbound import Early, InboundWorker
+from bot.intake import InFlight, Intake
 from bot.webhook import to_incoming
 from commerce.batch_ordering import sold_out
 from commerce.db import utcnow

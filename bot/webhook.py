@@ -21,7 +21,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.events import Incoming
-from bot.inbound import InFlight, InvalidWebhook, events_of, stamp_of, store
+from bot.inbound import InvalidWebhook, events_of, stamp_of, store
+from bot.intake import InFlight
 from commerce.db import utcnow
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from tortoise import connections
 
-from bot.inbound import InboundWorker, InFlight, store
+from bot.inbound import InboundWorker, store
+from bot.intake import InFlight
 from commerce import leases, reminders
 from commerce.campaigns import ItemSpec
 from commerce.db import utcnow
